@@ -1,0 +1,25 @@
+/** Entry point of the `thecal` command. Each subcommand lives in its own module. */
+import { Command, CommanderError } from 'commander';
+import { registerSimulate } from './simulate.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('thecal')
+    .description('Thecal: an open simulator and reference implementation of an implanted intrathecal drug pump. Not a medical device.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerSimulate(program, setExit);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+  return exitCode;
+}

@@ -1,0 +1,147 @@
+/**
+ * The delivery history behind the max-daily-dose guard. Each entry starts a segment of constant
+ * commanded rate, with everything needed to reconstruct exactly how many strokes, and how much
+ * drug at the catheter tip, had been delivered at any later instant inside that segment. Kept in
+ * fixed typed arrays: no allocation per segment, bounded memory whatever the run length.
+ */
+import { LIMITS } from './limits.ts';
+import { MS_PER_DAY } from './units.ts';
+
+export const STROKE_CREDIT = LIMITS.strokeNl * MS_PER_DAY;
+
+const F_START = 0;
+const F_CUM_NL = 1;
+const F_CUM_PG = 2;
+const F_CREDIT = 3;
+const F_RATE = 4;
+const F_SLUG_NL = 5;
+const F_SLUG_CONC = 6;
+const F_CONC = 7;
+const F_MAX_STROKES = 8;
+const FIELDS = 9;
+
+export interface SegmentStart {
+  startMs: number;
+  cumDeliveredNl: number;
+  cumDeliveredPg: number;
+  credit: number;
+  rateNlPerDay: number;
+  slugNl: number;
+  slugConcMcgPerMl: number;
+  concentrationMcgPerMl: number;
+}
+
+/** Drug amount at the catheter tip for `volumeNl` leaving the pump, old drug (the slug) first. */
+export function tipAmountPg(volumeNl: number, slugNl: number, slugConc: number, conc: number): number {
+  const fromSlug = volumeNl < slugNl ? volumeNl : slugNl;
+  return fromSlug * slugConc + (volumeNl - fromSlug) * conc;
+}
+
+export class DoseHistory {
+  readonly capacity: number;
+  private readonly data: Float64Array;
+  /** Total segments ever pushed; entry i lives at (i % capacity). */
+  private count = 0;
+
+  constructor(capacity: number = LIMITS.doseHistoryCapacity) {
+    this.capacity = capacity;
+    this.data = new Float64Array(capacity * FIELDS);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(s: SegmentStart): void {
+    const prevIndex = this.count - 1;
+    // A new segment caps how many strokes the previous one may reconstruct: the pump stopped
+    // stepping it there (empty reservoir, suspension, bolus correction).
+    if (prevIndex >= 0 && prevIndex >= this.count - this.capacity) {
+      const o = (prevIndex % this.capacity) * FIELDS;
+      this.data[o + F_MAX_STROKES] = Math.round((s.cumDeliveredNl - (this.data[o + F_CUM_NL] ?? 0)) / LIMITS.strokeNl);
+    }
+    const o = (this.count % this.capacity) * FIELDS;
+    const d = this.data;
+    d[o + F_START] = s.startMs;
+    d[o + F_CUM_NL] = s.cumDeliveredNl;
+    d[o + F_CUM_PG] = s.cumDeliveredPg;
+    d[o + F_CREDIT] = s.credit;
+    d[o + F_RATE] = s.rateNlPerDay;
+    d[o + F_SLUG_NL] = s.slugNl;
+    d[o + F_SLUG_CONC] = s.slugConcMcgPerMl;
+    d[o + F_CONC] = s.concentrationMcgPerMl;
+    d[o + F_MAX_STROKES] = Number.POSITIVE_INFINITY;
+    this.count += 1;
+  }
+
+  /** Start time of the oldest segment still held, or -Infinity if nothing was ever overwritten. */
+  oldestStartMs(): number {
+    if (this.count <= this.capacity) return Number.NEGATIVE_INFINITY;
+    return this.data[(this.count % this.capacity) * FIELDS + F_START] ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Cumulative drug at the tip delivered at or before `atMs`, or NaN if the history no longer
+   * reaches back that far (the caller must then fail safe).
+   */
+  cumulativePgAt(atMs: number): number {
+    if (this.count === 0) return 0;
+    const first = Math.max(0, this.count - this.capacity);
+    const d = this.data;
+    // Binary search for the last segment starting at or before atMs.
+    let lo = first;
+    let hi = this.count - 1;
+    if ((d[(lo % this.capacity) * FIELDS + F_START] ?? 0) > atMs) return first === 0 ? 0 : Number.NaN;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((d[(mid % this.capacity) * FIELDS + F_START] ?? 0) <= atMs) lo = mid;
+      else hi = mid - 1;
+    }
+    const o = (lo % this.capacity) * FIELDS;
+    const start = d[o + F_START] ?? 0;
+    const credit = d[o + F_CREDIT] ?? 0;
+    const rate = d[o + F_RATE] ?? 0;
+    const maxStrokes = d[o + F_MAX_STROKES] ?? 0;
+    let strokes = rate > 0 ? Math.floor((credit + rate * (atMs - start)) / STROKE_CREDIT) : 0;
+    if (strokes < 0) strokes = 0;
+    if (strokes > maxStrokes) strokes = maxStrokes;
+    const volume = strokes * LIMITS.strokeNl;
+    return (d[o + F_CUM_PG] ?? 0) + tipAmountPg(volume, d[o + F_SLUG_NL] ?? 0, d[o + F_SLUG_CONC] ?? 0, d[o + F_CONC] ?? 0);
+  }
+
+  /** Drug at the tip delivered in the window (atMs - 24 h, atMs]. NaN if the history is too short. */
+  trailing24hPg(atMs: number): number {
+    return this.cumulativePgAt(atMs) - this.cumulativePgAt(atMs - MS_PER_DAY);
+  }
+
+  /** Segment start times after `fromMs` (for window breakpoints), oldest first. */
+  startsAfter(fromMs: number): number[] {
+    const out: number[] = [];
+    const first = Math.max(0, this.count - this.capacity);
+    for (let i = first; i < this.count; i++) {
+      const t = this.data[(i % this.capacity) * FIELDS + F_START] ?? 0;
+      if (t > fromMs) out.push(t);
+    }
+    return out;
+  }
+
+  toJSON(): { capacity: number; count: number; data: number[] } {
+    return { capacity: this.capacity, count: this.count, data: Array.from(this.data, (x) => (Number.isFinite(x) ? x : -1)) };
+  }
+
+  static fromJSON(j: { capacity: number; count: number; data: number[] }): DoseHistory {
+    const h = new DoseHistory(j.capacity);
+    h.count = j.count;
+    j.data.forEach((x, i) => {
+      h.data[i] = i % FIELDS === F_MAX_STROKES && x === -1 ? Number.POSITIVE_INFINITY : x;
+    });
+    return h;
+  }
+
+  clone(): DoseHistory {
+    const h = new DoseHistory(this.capacity);
+    h.count = this.count;
+    h.data.set(this.data);
+    return h;
+  }
+}

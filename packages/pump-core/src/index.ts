@@ -1,0 +1,10 @@
+export * from './units.ts';
+export * from './limits.ts';
+export * from './drugs.ts';
+export * from './local-time.ts';
+export * from './program.ts';
+export * from './types.ts';
+export * from './ring-log.ts';
+export * from './battery.ts';
+export { DoseHistory, STROKE_CREDIT, tipAmountPg } from './dose-history.ts';
+export { Pump, type PumpStatus, type PumpSnapshot, type EventType, type TherapyType } from './pump.ts';

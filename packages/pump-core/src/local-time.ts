@@ -1,0 +1,46 @@
+/**
+ * Pump time. The core's inputs carry a monotonic time (`nowMs`, true UTC as the world knows it);
+ * the pump's own UTC clock may be corrected by an explicit, logged event, and schedules run in
+ * local time = pump UTC + an explicit offset. No time-zone database lives in the pump: a change of
+ * zone or daylight saving is an explicit offset change, so a 23- or 25-hour local day is simply
+ * the day on which the offset moved (see docs/pump-core.md, "Time").
+ */
+import { DAYS_PER_WEEK, MS_PER_DAY } from './units.ts';
+
+export const MS_PER_WEEK = DAYS_PER_WEEK * MS_PER_DAY;
+/** 1970-01-01 was a Thursday; the first Sunday was day 3. Weekdays are 0 = Sunday .. 6 = Saturday. */
+const FIRST_SUNDAY_MS = 3 * MS_PER_DAY;
+
+export function floorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+export function mod(a: number, b: number): number {
+  const r = a % b;
+  return r < 0 ? r + b : r;
+}
+/** Position within the local week, 0 = Sunday 00:00 local. */
+export function weekPositionMs(localMs: number): number {
+  return mod(localMs - FIRST_SUNDAY_MS, MS_PER_WEEK);
+}
+/** A local time whose week position is posMs (in the first week of 1970). */
+export function localOfWeekPosition(posMs: number): number {
+  return FIRST_SUNDAY_MS + posMs;
+}
+export function weekdayOf(localMs: number): number {
+  return floorDiv(weekPositionMs(localMs), MS_PER_DAY);
+}
+export function localDayIndex(localMs: number): number {
+  return floorDiv(localMs, MS_PER_DAY);
+}
+export function nextLocalMidnight(localMs: number): number {
+  return (localDayIndex(localMs) + 1) * MS_PER_DAY;
+}
+/** ISO-8601 local date-time with offset, e.g. 2026-03-29T02:30:00.000+01:00, for logs and reports. */
+export function formatLocal(utcMs: number, utcOffsetMs: number): string {
+  const local = new Date(utcMs + utcOffsetMs).toISOString().slice(0, 23);
+  const sign = utcOffsetMs < 0 ? '-' : '+';
+  const abs = Math.abs(utcOffsetMs);
+  const hh = String(Math.floor(abs / 3_600_000)).padStart(2, '0');
+  const mm = String(Math.floor((abs % 3_600_000) / 60_000)).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}

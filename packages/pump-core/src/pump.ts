@@ -1,0 +1,1264 @@
+/**
+ * The pump: a deterministic state machine whose only inputs are commands and the passage of time,
+ * each carrying its own time. It owns its state and changes it in place (no allocation per
+ * stroke, so a test can run it at a million times real time); `snapshot()` gives a plain copy.
+ *
+ * Delivery is by whole strokes. A credit accumulator integrates the commanded rate exactly
+ * (nL·ms/day); a stroke fires when the credit reaches one stroke's worth. Between events the
+ * number of strokes and the time of the next interesting one are computed, never polled, so
+ * advancing time costs O(events), not O(strokes).
+ */
+import { DoseHistory, STROKE_CREDIT, tipAmountPg } from './dose-history.ts';
+import { DRUG_LIBRARY, isDrugId, type DrugId } from './drugs.ts';
+import { BATTERY, LIMITS, PUMP_MODELS, type PumpModelId } from './limits.ts';
+import { localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
+import {
+  buildWeekTable,
+  creditBetween,
+  fmtDose,
+  nextChangeAfter,
+  rateAt,
+  validatePrescription,
+  type Prescription,
+  type ValidationIssue,
+  type WeekTable,
+} from './program.ts';
+import { quiescentUj, dailyDrawUj } from './battery.ts';
+import { RingLog, type LogRecord } from './ring-log.ts';
+import {
+  CRITICAL_ALARMS,
+  type AlarmCode,
+  type ChangeSet,
+  type CommandResult,
+  type CatheterInfo,
+  type ManufactureOptions,
+  type PumpCommand,
+  type PumpOutput,
+  type ReasonCode,
+  type SuspendReason,
+} from './types.ts';
+import { MS_PER_DAY, MS_PER_MINUTE, NL_PER_ML, amountPg } from './units.ts';
+
+export type EventType =
+  | 'manufactured'
+  | 'program-staged'
+  | 'program-committed'
+  | 'commit-rejected'
+  | 'program-aborted'
+  | 'soft-limit-acknowledged'
+  | 'refill'
+  | 'refill-discrepancy'
+  | 'catheter-changed'
+  | 'bolus-started'
+  | 'bolus-ended'
+  | 'alarm-raised'
+  | 'alarm-cleared'
+  | 'alarm-resolved'
+  | 'alarm-test'
+  | 'therapy-stopped'
+  | 'therapy-resumed'
+  | 'clock-set'
+  | 'utc-offset-changed'
+  | 'motor-stall'
+  | 'motor-stall-recovery'
+  | 'interrogation'
+  | 'eri'
+  | 'end-of-service'
+  | 'power-restored'
+  | 'self-test'
+  | 'invariant-violation'
+  | 'command-rejected'
+  | 'security';
+export type TherapyType = 'patient-bolus-started' | 'patient-bolus-ended' | 'patient-bolus-denied' | 'daily-total';
+
+type OverrideKind = 'clinician' | 'priming' | 'bridge';
+interface Override {
+  kind: OverrideKind;
+  commandId: string;
+  startedMs: number;
+  requestedNl: number;
+  /** Commanded volume still to come, nL·ms/day; <= 0 means done. */
+  remainingCredit: number;
+  /** Fixed rate for clinician / priming boluses; the bridge follows the old program instead. */
+  rateNlPerDay: number;
+  bridgeTable: WeekTable | null;
+}
+interface ActivePatientBolus {
+  commandId: string;
+  startedMs: number;
+  requestedNl: number;
+  remainingCredit: number;
+  rateNlPerDay: number;
+}
+interface ActiveAlarm {
+  code: AlarmCode;
+  raisedAtMs: number;
+  acknowledged: boolean;
+  nextAnnounceMs: number;
+}
+interface StagedProgram {
+  stagedId: number;
+  commandId: string;
+  stagedAtMs: number;
+  changes: ChangeSet;
+  softCodes: string[];
+}
+
+export interface PumpStatus {
+  serial: string;
+  model: PumpModelId;
+  nowMs: number;
+  pumpUtcMs: number;
+  utcOffsetMs: number;
+  localTime: string;
+  therapy: { running: boolean; suspendedBy: SuspendReason | null; currentRateNlPerDay: number; mode: string };
+  prescription: Prescription | null;
+  device: { patientId: string | null; implantDateMs: number | null; catheter: CatheterInfo | null; catheterPrimed: boolean };
+  reservoir: { volumeNl: number; capacityNl: number; drugId: DrugId | null; concentrationMcgPerMl: number; lowAlarmNl: number; lastRefillMs: number | null };
+  delivered: { totalNl: number; totalPg: number; strokes: number; undeliveredNl: number; todayNl: number; todayPg: number; trailing24hPg: number };
+  bolus: { kind: OverrideKind | 'patient'; commandId: string; requestedNl: number; startedMs: number } | null;
+  patientBolus: { enabled: boolean; nextAllowedAtMs: number | null; usedIn24h: number; allowedPer24h: number };
+  battery: { remainingUj: number; capacityUj: number; eriAtMs: number | null; endOfServiceAtMs: number | null; replaceByMs: number };
+  alarms: { code: AlarmCode; critical: boolean; raisedAtMs: number; acknowledged: boolean }[];
+  refillReminderUtcMs: number | null;
+  staged: { stagedId: number; changes: ChangeSet; softCodes: string[] } | null;
+  awaitingInterrogation: boolean;
+  log: { eventNextSeq: number; therapyNextSeq: number };
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+export class Pump {
+  readonly serial: string;
+  readonly model: PumpModelId;
+  readonly manufacturedAtMs: number;
+
+  nowMs: number;
+  private clockCorrectionMs = 0;
+  private utcOffsetMs: number;
+
+  private patientId: string | null = null;
+  private implantDateMs: number | null = null;
+  private catheter: CatheterInfo | null = null;
+  private catheterPrimed = false;
+
+  private prescription: Prescription | null = null;
+  private table: WeekTable | null = null;
+  private therapyOn = false;
+  private lowReservoirNl: number = LIMITS.defaultLowReservoirNl;
+  private refillReminderUtcMs: number | null = null;
+
+  private reservoirNl = 0;
+  private drugId: DrugId | null = null;
+  private concentrationMcgPerMl = 0;
+  private lastRefillMs: number | null = null;
+  private slugNl = 0;
+  private slugConc = 0;
+
+  private credit = 0;
+  private cumDeliveredNl = 0;
+  private cumDeliveredPg = 0;
+  private strokes = 0;
+  private undeliveredNl = 0;
+  private override: Override | null = null;
+  private patientBolus: ActivePatientBolus | null = null;
+  private lastPatientBolusStartMs: number | null = null;
+  /** End times of recent patient boluses (Infinity while running), for the rolling 24 h count. */
+  private recentBolusEnds: number[] = [];
+
+  private lowRaised = false;
+  private emptyLatched = false;
+  private stalled = false;
+  private stallRecoverAtMs = Number.POSITIVE_INFINITY;
+  private stallStartedMs = 0;
+  private awaitingInterrogation = false;
+  private safeStateReason: string | null = null;
+
+  private telemetryUj = 0;
+  private eriAtMs: number | null = null;
+  private eosAtMs: number | null = null;
+  private eosReached = false;
+
+  private alarms = new Map<AlarmCode, ActiveAlarm>();
+  events: RingLog<EventType>;
+  therapyLog: RingLog<TherapyType>;
+  private history = new DoseHistory();
+  private lastHistoryRate = Number.NaN;
+  private historyDirty = true;
+
+  private staged: StagedProgram | null = null;
+  private nextStagedId = 1;
+  private commandIds: string[] = [];
+  private commandResults = new Map<string, CommandResult>();
+
+  private dayIndex: number;
+  private dayNl = 0;
+  private dayPg = 0;
+  private dayBolusesDelivered = 0;
+  private dayBolusesDenied = 0;
+
+  private outputs: PumpOutput[] = [];
+  private outputsDropped = 0;
+  /** Segments stepped since creation: the O(events) cost measure. */
+  segmentsStepped = 0;
+  /** True for throw-away copies used to project the future: they keep no logs or outputs. */
+  private projection = false;
+
+  private constructor(serial: string, model: PumpModelId, atMs: number, utcOffsetMs: number) {
+    this.serial = serial;
+    this.model = model;
+    this.manufacturedAtMs = atMs;
+    this.nowMs = atMs;
+    this.utcOffsetMs = utcOffsetMs;
+    this.events = new RingLog<EventType>(LIMITS.eventLogCapacity);
+    this.therapyLog = new RingLog<TherapyType>(LIMITS.therapyLogCapacity);
+    this.dayIndex = localDayIndex(this.localMs());
+  }
+
+  static manufacture(opts: ManufactureOptions): Pump {
+    if (!(opts.model in PUMP_MODELS)) throw new RangeError(`unknown pump model "${opts.model}"`);
+    if (!Number.isSafeInteger(opts.atMs)) throw new RangeError(`atMs must be a whole number of ms, got ${opts.atMs}`);
+    const offset = opts.utcOffsetMs ?? 0;
+    checkOffset(offset);
+    const pump = new Pump(opts.serial, opts.model, opts.atMs, offset);
+    pump.logEvent('manufactured', { serial: opts.serial, model: opts.model });
+    return pump;
+  }
+
+  // ---------------------------------------------------------------- time and delivery
+
+  private pumpUtcMs(): number {
+    return this.nowMs + this.clockCorrectionMs;
+  }
+  private localMs(): number {
+    return this.nowMs + this.clockCorrectionMs + this.utcOffsetMs;
+  }
+
+  suspendReason(): SuspendReason | null {
+    if (this.safeStateReason !== null) return 'safe-state';
+    if (this.eosReached) return 'end-of-service';
+    if (this.prescription === null) return 'no-prescription';
+    if (!this.therapyOn) return 'stopped';
+    if (this.emptyLatched) return 'reservoir-empty';
+    if (this.stalled) return 'motor-stall';
+    if (this.awaitingInterrogation) return 'awaiting-interrogation';
+    return null;
+  }
+
+  private basalRateNow(): number {
+    if (this.override !== null) {
+      if (this.override.kind === 'bridge' && this.override.bridgeTable !== null) return rateAt(this.override.bridgeTable, this.localMs());
+      return this.override.rateNlPerDay;
+    }
+    return this.table === null ? 0 : rateAt(this.table, this.localMs());
+  }
+
+  /** The commanded rate right now (0 while suspended). */
+  commandedRateNlPerDay(): number {
+    if (this.suspendReason() !== null) return 0;
+    return this.basalRateNow() + (this.patientBolus === null ? 0 : this.patientBolus.rateNlPerDay);
+  }
+
+  /** Advance to `atMs`, delivering and raising alarms on the way. Time only moves forward. */
+  advanceTo(atMs: number): void {
+    if (!Number.isSafeInteger(atMs)) throw new RangeError(`time must be a whole number of ms, got ${atMs}`);
+    if (atMs < this.nowMs) throw new RangeError(`time went backwards: ${atMs} < ${this.nowMs}`);
+    this.processDue();
+    while (this.nowMs < atMs) {
+      const rate = this.commandedRateNlPerDay();
+      if (rate !== this.lastHistoryRate || this.historyDirty) this.pushHistory(rate);
+      const end = Math.min(atMs, this.nextEventMs(rate));
+      this.step(rate, end);
+      this.processDue();
+    }
+  }
+
+  private pushHistory(rate: number): void {
+    this.history.push({
+      startMs: this.nowMs,
+      cumDeliveredNl: this.cumDeliveredNl,
+      cumDeliveredPg: this.cumDeliveredPg,
+      credit: this.credit,
+      rateNlPerDay: rate,
+      slugNl: this.slugNl,
+      slugConcMcgPerMl: this.slugConc,
+      concentrationMcgPerMl: this.concentrationMcgPerMl,
+    });
+    this.lastHistoryRate = rate;
+    this.historyDirty = false;
+  }
+
+  private nextEventMs(rate: number): number {
+    const now = this.nowMs;
+    const local = this.localMs();
+    let next = now + (nextLocalMidnight(local) - local);
+    if (rate > 0) {
+      const table = this.override === null ? this.table : this.override.bridgeTable;
+      if (table !== null && (this.override === null || this.override.kind === 'bridge')) {
+        next = Math.min(next, now + (nextChangeAfter(table, local) - local));
+      }
+      if (this.override !== null) {
+        const r = this.basalRateNow();
+        if (r > 0) next = Math.min(next, now + Math.max(1, Math.ceil(this.override.remainingCredit / r)));
+      }
+      if (this.patientBolus !== null) {
+        next = Math.min(next, now + Math.max(1, Math.ceil(this.patientBolus.remainingCredit / this.patientBolus.rateNlPerDay)));
+      }
+      // Keep rate x time within exact integer range.
+      next = Math.min(next, now + Math.floor((SAFE - Math.abs(this.credit)) / rate));
+    }
+    if (this.stalled) next = Math.min(next, this.stallRecoverAtMs);
+    if (this.eosAtMs !== null && !this.eosReached) next = Math.min(next, this.eosAtMs);
+    if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
+      next = Math.min(next, Math.max(now + 1, this.refillReminderUtcMs - this.clockCorrectionMs));
+    }
+    for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
+    return Math.max(next, now + 1);
+  }
+
+  /** Strokes until the next volume-triggered event: the low-reservoir crossing or a stroke the reservoir cannot supply. */
+  private strokesToVolumeEvent(): number {
+    const available = Math.floor(this.reservoirNl / LIMITS.strokeNl);
+    let k = available + 1;
+    if (!this.lowRaised && this.reservoirNl > this.lowReservoirNl) {
+      k = Math.min(k, Math.ceil((this.reservoirNl - this.lowReservoirNl) / LIMITS.strokeNl));
+    }
+    return k;
+  }
+
+  private step(rate: number, endMs: number): void {
+    this.segmentsStepped += 1;
+    let dt = endMs - this.nowMs;
+    if (rate > 0) {
+      let total = this.credit + rate * dt;
+      let n = Math.floor(total / STROKE_CREDIT);
+      const limit = this.strokesToVolumeEvent();
+      if (n >= limit) {
+        dt = Math.ceil((limit * STROKE_CREDIT - this.credit) / rate);
+        total = this.credit + rate * dt;
+        n = limit;
+      }
+      const available = Math.floor(this.reservoirNl / LIMITS.strokeNl);
+      let empty = false;
+      if (n > available) {
+        empty = true;
+        n = available;
+      }
+      if (n > 0) this.deliverStrokes(n);
+      this.credit = total - n * STROKE_CREDIT;
+      if (this.override !== null) this.override.remainingCredit -= this.basalRateNow() * dt;
+      if (this.patientBolus !== null) this.patientBolus.remainingCredit -= this.patientBolus.rateNlPerDay * dt;
+      this.nowMs += dt;
+      if (empty) this.onEmpty();
+    } else {
+      this.nowMs = endMs;
+    }
+  }
+
+  private deliverStrokes(n: number): void {
+    const volume = n * LIMITS.strokeNl;
+    const pg = tipAmountPg(volume, this.slugNl, this.slugConc, this.concentrationMcgPerMl);
+    this.slugNl = volume >= this.slugNl ? 0 : this.slugNl - volume;
+    this.reservoirNl -= volume;
+    this.cumDeliveredNl += volume;
+    this.cumDeliveredPg += pg;
+    this.strokes += n;
+    this.dayNl += volume;
+    this.dayPg += pg;
+    if (!this.lowRaised && this.reservoirNl <= this.lowReservoirNl) {
+      this.lowRaised = true;
+      this.raiseAlarm('reservoir-low');
+    }
+  }
+
+  private onEmpty(): void {
+    // The due stroke could not be delivered: drop its credit, latch empty, stop, alarm.
+    const lost = Math.floor(this.credit / STROKE_CREDIT);
+    if (lost > 0) {
+      this.undeliveredNl += lost * LIMITS.strokeNl;
+      this.credit -= lost * STROKE_CREDIT;
+    }
+    this.emptyLatched = true;
+    this.historyDirty = true;
+    this.haltBoluses('reservoir-empty');
+    this.raiseAlarm('reservoir-empty');
+  }
+
+  /** Everything due at the current instant. Called after every step and before every command. */
+  private processDue(): void {
+    const now = this.nowMs;
+    const o = this.override;
+    if (o !== null && o.remainingCredit <= 0) {
+      this.credit += o.remainingCredit; // the commanded volume is exactly the requested one
+      this.override = null;
+      this.historyDirty = true;
+      if (o.kind === 'priming') this.catheterPrimed = true;
+      this.logEvent('bolus-ended', { kind: o.kind, commandId: o.commandId, requestedNl: o.requestedNl, deliveredNl: o.requestedNl, completed: true });
+      this.emit({ type: 'bolus-ended', atMs: now, kind: o.kind, commandId: o.commandId, requestedNl: o.requestedNl, deliveredNl: o.requestedNl, completed: true });
+    }
+    const pb = this.patientBolus;
+    if (pb !== null && pb.remainingCredit <= 0) {
+      this.credit += pb.remainingCredit;
+      this.endPatientBolus(pb, true);
+    }
+    if (this.stalled && now >= this.stallRecoverAtMs) {
+      this.stalled = false;
+      this.stallRecoverAtMs = Number.POSITIVE_INFINITY;
+      this.logEvent('motor-stall-recovery', { stalledMs: now - this.stallStartedMs, awaitingInterrogation: this.awaitingInterrogation });
+      this.resolveAlarm('motor-stall');
+      this.historyDirty = true;
+    }
+    if (this.eriAtMs === null) {
+      const remaining = this.batteryRemainingUj();
+      if (remaining <= BATTERY.eriReserveUj) {
+        this.eriAtMs = now;
+        this.eosAtMs = now + BATTERY.eriToEosMs;
+        this.logEvent('eri', { remainingUj: remaining, endOfServiceAtMs: this.eosAtMs });
+        this.raiseAlarm('eri');
+      }
+    }
+    if (this.eosAtMs !== null && !this.eosReached && now >= this.eosAtMs) {
+      this.eosReached = true;
+      this.haltBoluses('end-of-service');
+      this.historyDirty = true;
+      this.logEvent('end-of-service', { eriAtMs: this.eriAtMs ?? -1 });
+      this.raiseAlarm('end-of-service');
+    }
+    if (this.refillReminderUtcMs !== null && this.pumpUtcMs() >= this.refillReminderUtcMs && !this.alarms.has('refill-reminder')) {
+      this.raiseAlarm('refill-reminder');
+      this.refillReminderUtcMs = null;
+    }
+    const day = localDayIndex(this.localMs());
+    if (day > this.dayIndex) this.closeDay(day);
+    if (this.alarms.size > 0) {
+      for (const a of this.alarms.values()) {
+        if (a.acknowledged || a.nextAnnounceMs > now) continue;
+        this.announce(a.code, false);
+        const interval = CRITICAL_ALARMS.has(a.code) ? LIMITS.criticalReannounceMs : LIMITS.nonCriticalReannounceMs;
+        a.nextAnnounceMs = now + interval;
+      }
+    }
+    this.checkInvariants();
+  }
+
+  private closeDay(newDay: number): void {
+    if (!this.projection) {
+      this.therapyLog.append({
+        utcMs: this.pumpUtcMs(),
+        utcOffsetMs: this.utcOffsetMs,
+        type: 'daily-total',
+        data: {
+          localDate: new Date(this.dayIndex * MS_PER_DAY).toISOString().slice(0, 10),
+          deliveredNl: this.dayNl,
+          deliveredPg: this.dayPg,
+          patientBolusesDelivered: this.dayBolusesDelivered,
+          patientBolusesDenied: this.dayBolusesDenied,
+        },
+      });
+    }
+    this.dayIndex = newDay;
+    this.dayNl = 0;
+    this.dayPg = 0;
+    this.dayBolusesDelivered = 0;
+    this.dayBolusesDenied = 0;
+  }
+
+  private checkInvariants(): void {
+    if (this.safeStateReason !== null) return;
+    const fail = (what: string) => this.enterSafeState(what);
+    if (!(this.reservoirNl >= 0) || this.reservoirNl > PUMP_MODELS[this.model].reservoirCapacityNl) return fail(`reservoir volume out of range: ${this.reservoirNl} nL`);
+    if (!(this.credit > -STROKE_CREDIT && this.credit < STROKE_CREDIT)) return fail(`stroke credit out of range: ${this.credit}`);
+    if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) return fail('delivered volume differs from stroke count');
+    if (this.batteryRemainingUj() < 0) return fail('battery energy below zero');
+    if (this.prescription !== null && this.cumDeliveredNl > 0) {
+      const trailing = this.history.trailing24hPg(this.nowMs);
+      const quantum = amountPg(LIMITS.strokeNl, Math.max(this.concentrationMcgPerMl, this.slugConc));
+      if (trailing > this.prescription.maxDailyDosePg + quantum) return fail(`24 h delivery ${fmtDose(trailing)} exceeds the maximum daily dose ${fmtDose(this.prescription.maxDailyDosePg)}`);
+    }
+  }
+
+  /** A violated invariant stops delivery, raises a critical alarm and logs why. Leaving it takes a new committed program. */
+  enterSafeState(reason: string): void {
+    if (this.safeStateReason !== null) return;
+    this.safeStateReason = reason;
+    this.haltBoluses('safe-state');
+    this.historyDirty = true;
+    this.logEvent('invariant-violation', { reason });
+    this.raiseAlarm('safe-state');
+  }
+
+  private haltBoluses(why: string): void {
+    const o = this.override;
+    if (o !== null) {
+      const deliveredNl = o.requestedNl - Math.max(0, Math.ceil(o.remainingCredit / MS_PER_DAY));
+      this.override = null;
+      this.historyDirty = true;
+      this.logEvent('bolus-ended', { kind: o.kind, commandId: o.commandId, requestedNl: o.requestedNl, deliveredNl, completed: false, why });
+      this.emit({ type: 'bolus-ended', atMs: this.nowMs, kind: o.kind, commandId: o.commandId, requestedNl: o.requestedNl, deliveredNl, completed: false });
+    }
+    if (this.patientBolus !== null) this.endPatientBolus(this.patientBolus, false, why);
+  }
+
+  private endPatientBolus(pb: ActivePatientBolus, completed: boolean, why?: string): void {
+    const deliveredNl = completed ? pb.requestedNl : pb.requestedNl - Math.max(0, Math.ceil(pb.remainingCredit / MS_PER_DAY));
+    this.patientBolus = null;
+    this.historyDirty = true;
+    const i = this.recentBolusEnds.indexOf(Number.POSITIVE_INFINITY);
+    if (i >= 0) this.recentBolusEnds[i] = this.nowMs;
+    this.logTherapy('patient-bolus-ended', { commandId: pb.commandId, requestedNl: pb.requestedNl, deliveredNl, completed, why: why ?? null });
+    this.emit({ type: 'bolus-ended', atMs: this.nowMs, kind: 'patient', commandId: pb.commandId, requestedNl: pb.requestedNl, deliveredNl, completed });
+  }
+
+  // ---------------------------------------------------------------- alarms
+
+  private raiseAlarm(code: AlarmCode): void {
+    const existing = this.alarms.get(code);
+    if (existing !== undefined) return;
+    this.alarms.set(code, { code, raisedAtMs: this.nowMs, acknowledged: false, nextAnnounceMs: this.nowMs });
+    this.logEvent('alarm-raised', { code, critical: CRITICAL_ALARMS.has(code) });
+    this.emit({ type: 'alarm-raised', atMs: this.nowMs, code });
+    this.announce(code, false);
+    const a = this.alarms.get(code);
+    if (a !== undefined) a.nextAnnounceMs = this.nowMs + (CRITICAL_ALARMS.has(code) ? LIMITS.criticalReannounceMs : LIMITS.nonCriticalReannounceMs);
+  }
+
+  private resolveAlarm(code: AlarmCode): void {
+    if (!this.alarms.delete(code)) return;
+    this.logEvent('alarm-resolved', { code });
+    this.emit({ type: 'alarm-resolved', atMs: this.nowMs, code });
+  }
+
+  private announce(code: AlarmCode, test: boolean): void {
+    this.emit({
+      type: 'tone',
+      atMs: this.nowMs,
+      code,
+      pattern: CRITICAL_ALARMS.has(code) ? 'critical-two-tone-3s' : 'non-critical-single-1s',
+      test,
+    });
+  }
+
+  // ---------------------------------------------------------------- battery
+
+  batteryRemainingUj(): number {
+    return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
+  }
+
+  /** Projected ERI time at the current program's mean rate (exact once ERI has happened). */
+  projectedEriMs(): number {
+    if (this.eriAtMs !== null) return this.eriAtMs;
+    const mean = this.table === null || this.prescription === null ? 0 : this.table.weekCredit / (7 * MS_PER_DAY);
+    const spare = this.batteryRemainingUj() - BATTERY.eriReserveUj;
+    return this.nowMs + Math.floor((spare / dailyDrawUj(mean)) * MS_PER_DAY);
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Run one command at its time. A command id seen before returns the first answer again and
+   * changes nothing (safe retries when an answer was lost on the link).
+   */
+  execute(atMs: number, commandId: string, command: PumpCommand): CommandResult {
+    const previous = this.commandResults.get(commandId);
+    if (previous !== undefined) return previous;
+    if (!Number.isSafeInteger(atMs) || atMs < this.nowMs) {
+      return { ok: false, commandId, atMs, reason: 'time-went-backwards', message: `command time ${atMs} is before pump time ${this.nowMs}` };
+    }
+    this.advanceTo(atMs);
+    const result = this.run(commandId, command);
+    if (!result.ok && command.type !== 'patient-bolus') {
+      this.logEvent('command-rejected', { commandId, type: command.type, reason: result.reason });
+    }
+    this.remember(commandId, result);
+    return result;
+  }
+
+  /** The stored outcome of a command id, if the pump still remembers it. */
+  outcomeOf(commandId: string): CommandResult | null {
+    return this.commandResults.get(commandId) ?? null;
+  }
+
+  private remember(commandId: string, result: CommandResult): void {
+    this.commandIds.push(commandId);
+    this.commandResults.set(commandId, result);
+    while (this.commandIds.length > LIMITS.commandMemory) {
+      const old = this.commandIds.shift();
+      if (old !== undefined) this.commandResults.delete(old);
+    }
+  }
+
+  private ok(commandId: string, detail: Record<string, unknown> = {}): CommandResult {
+    return { ok: true, commandId, atMs: this.nowMs, detail };
+  }
+  private no(commandId: string, reason: ReasonCode, message: string, issues?: ValidationIssue[]): CommandResult {
+    return issues === undefined
+      ? { ok: false, commandId, atMs: this.nowMs, reason, message }
+      : { ok: false, commandId, atMs: this.nowMs, reason, message, issues };
+  }
+
+  private run(id: string, c: PumpCommand): CommandResult {
+    switch (c.type) {
+      case 'stage':
+        return this.stage(id, c.changes);
+      case 'commit':
+        return this.commit(id, c.stagedId, c.acknowledgedSoftLimits);
+      case 'abort-staged': {
+        if (this.staged === null) return this.no(id, 'nothing-staged', 'there is no staged program to abort');
+        this.logEvent('program-aborted', { stagedId: this.staged.stagedId });
+        this.staged = null;
+        return this.ok(id);
+      }
+      case 'patient-bolus':
+        return this.requestPatientBolus(id);
+      case 'stop-therapy': {
+        this.haltBoluses('therapy-stopped');
+        this.therapyOn = false;
+        this.historyDirty = true;
+        this.logEvent('therapy-stopped', { commandId: id });
+        return this.ok(id);
+      }
+      case 'resume-therapy': {
+        if (this.prescription === null) return this.no(id, 'no-prescription', 'there is no prescription to resume');
+        if (this.eosReached) return this.no(id, 'end-of-service', 'the pump has reached end of service and cannot deliver');
+        if (this.safeStateReason !== null) return this.no(id, 'safe-state', `the pump is in its safe state (${this.safeStateReason}); commit a reviewed program to leave it`);
+        this.therapyOn = true;
+        this.historyDirty = true;
+        this.logEvent('therapy-resumed', { commandId: id });
+        return this.ok(id);
+      }
+      case 'clear-alarm': {
+        const a = this.alarms.get(c.code);
+        if (a === undefined) return this.no(id, 'alarm-not-active', `alarm "${c.code}" is not active`);
+        a.acknowledged = true;
+        this.logEvent('alarm-cleared', { code: c.code });
+        if (c.code === 'refill-reminder') this.alarms.delete(c.code);
+        return this.ok(id);
+      }
+      case 'alarm-test': {
+        this.logEvent('alarm-test', {});
+        this.emit({ type: 'tone', atMs: this.nowMs, code: 'reservoir-empty', pattern: 'critical-two-tone-3s', test: true });
+        this.emit({ type: 'tone', atMs: this.nowMs, code: 'reservoir-low', pattern: 'non-critical-single-1s', test: true });
+        return this.ok(id);
+      }
+      case 'set-clock': {
+        if (!Number.isSafeInteger(c.pumpUtcMs)) return this.no(id, 'invalid-command', `clock must be a whole number of ms, got ${c.pumpUtcMs}`);
+        const before = this.pumpUtcMs();
+        this.clockCorrectionMs = c.pumpUtcMs - this.nowMs;
+        this.historyDirty = true;
+        this.logEvent('clock-set', { fromUtcMs: before, toUtcMs: c.pumpUtcMs, stepMs: c.pumpUtcMs - before });
+        return this.ok(id, { stepMs: c.pumpUtcMs - before });
+      }
+      case 'set-utc-offset': {
+        try {
+          checkOffset(c.utcOffsetMs);
+        } catch (e) {
+          return this.no(id, 'invalid-command', (e as Error).message);
+        }
+        const before = this.utcOffsetMs;
+        this.utcOffsetMs = c.utcOffsetMs;
+        this.historyDirty = true;
+        this.logEvent('utc-offset-changed', { fromMs: before, toMs: c.utcOffsetMs });
+        return this.ok(id);
+      }
+      case 'interrogate': {
+        const was = this.awaitingInterrogation;
+        if (!this.stalled) this.awaitingInterrogation = false;
+        if (was !== this.awaitingInterrogation) this.historyDirty = true;
+        this.logEvent('interrogation', { resumed: was && !this.awaitingInterrogation });
+        return this.ok(id, { resumed: was && !this.awaitingInterrogation });
+      }
+      case 'telemetry-session': {
+        if (!Number.isSafeInteger(c.durationMs) || c.durationMs < 0) return this.no(id, 'invalid-command', `telemetry duration must be a whole number of ms >= 0, got ${c.durationMs}`);
+        this.telemetryUj += Math.ceil((c.durationMs * BATTERY.telemetryUjPerSecond) / 1000);
+        return this.ok(id);
+      }
+      case 'magnetic-field': {
+        const okDur = Number.isSafeInteger(c.durationMs) && c.durationMs >= 0;
+        const okDelay = Number.isSafeInteger(c.recoveryDelayMs) && c.recoveryDelayMs >= 0 && c.recoveryDelayMs <= LIMITS.maxStallRecoveryDelayMs;
+        if (!okDur || !okDelay) return this.no(id, 'invalid-command', `field duration must be >= 0 ms and recovery delay 0 to ${LIMITS.maxStallRecoveryDelayMs} ms`);
+        // A pump already alarming when the field forces telemetry mode waits for an interrogation before it resumes.
+        if ([...this.alarms.values()].some((a) => !a.acknowledged)) this.awaitingInterrogation = true;
+        if (!this.stalled) this.stallStartedMs = this.nowMs;
+        this.stalled = true;
+        this.stallRecoverAtMs = Math.max(this.stallRecoverAtMs === Number.POSITIVE_INFINITY ? 0 : this.stallRecoverAtMs, this.nowMs + c.durationMs + c.recoveryDelayMs);
+        this.historyDirty = true;
+        this.logEvent('motor-stall', { fieldMs: c.durationMs, recoveryDelayMs: c.recoveryDelayMs, awaitingInterrogation: this.awaitingInterrogation });
+        this.raiseAlarm('motor-stall');
+        return this.ok(id, { recoverAtMs: this.stallRecoverAtMs });
+      }
+      default: {
+        const never: never = c;
+        return this.no(id, 'invalid-command', `unknown command ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- programming
+
+  /** Every hard and soft issue with applying `changes` to the pump as it is now. */
+  validateChanges(changes: ChangeSet): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    const hard = (code: string, path: string, message: string) => issues.push({ code, severity: 'hard', path, message });
+    const soft = (code: string, path: string, message: string) => issues.push({ code, severity: 'soft', path, message });
+    const capacity = PUMP_MODELS[this.model].reservoirCapacityNl;
+
+    const d = changes.device;
+    if (d !== undefined) {
+      if (d.patientId !== undefined && (typeof d.patientId !== 'string' || d.patientId.length === 0 || d.patientId.length > 64))
+        hard('patient-id', 'device.patientId', 'patient id must be 1 to 64 characters');
+      if (d.implantDateMs !== undefined && !Number.isSafeInteger(d.implantDateMs)) hard('implant-date', 'device.implantDateMs', 'implant date must be a whole number of ms');
+      if (d.catheter !== undefined) {
+        const cat = d.catheter;
+        if (!Number.isSafeInteger(cat.volumeNl) || cat.volumeNl <= 0 || cat.volumeNl > 2 * NL_PER_ML)
+          hard('catheter-volume', 'device.catheter.volumeNl', `catheter volume must be 1 nL to 2 mL, got ${cat.volumeNl} nL`);
+        if (!Number.isSafeInteger(cat.lengthMm) || cat.lengthMm <= 0 || cat.lengthMm > 2000)
+          hard('catheter-length', 'device.catheter.lengthMm', `catheter length must be 1 to 2000 mm, got ${cat.lengthMm}`);
+      }
+    }
+
+    let drugAfter = this.drugId;
+    let concAfter = this.concentrationMcgPerMl;
+    let reservoirAfter = this.reservoirNl;
+    const r = changes.refill;
+    if (r !== undefined) {
+      if (!isDrugId(r.drugId)) hard('unknown-drug', 'refill.drugId', `drug "${String(r.drugId)}" is not in the drug library; the pump stays stopped`);
+      else if (!DRUG_LIBRARY[r.drugId].concentrationsMcgPerMl.includes(r.concentrationMcgPerMl))
+        hard('concentration-not-in-library', 'refill.concentrationMcgPerMl', `${r.concentrationMcgPerMl} mcg/mL is not a library concentration of ${r.drugId}`);
+      if (!Number.isSafeInteger(r.withdrawnNl) || r.withdrawnNl < 0 || r.withdrawnNl > capacity)
+        hard('refill-withdrawn', 'refill.withdrawnNl', `withdrawn volume must be 0 to ${capacity} nL, got ${r.withdrawnNl}`);
+      if (!Number.isSafeInteger(r.filledNl) || r.filledNl <= 0 || r.filledNl > capacity)
+        hard('refill-volume', 'refill.filledNl', `filled volume must be 1 to ${capacity} nL (reservoir capacity), got ${r.filledNl}`);
+      drugAfter = r.drugId;
+      concAfter = r.concentrationMcgPerMl;
+      reservoirAfter = r.filledNl;
+    }
+
+    const p = changes.prescription;
+    const rxAfter = p ?? this.prescription;
+    if (p !== undefined) {
+      for (const issue of validatePrescription(p, { current: this.prescription })) issues.push({ ...issue, path: `prescription.${issue.path}` });
+      if (this.override !== null) hard('bolus-in-progress', 'prescription', `a ${this.override.kind} bolus is running; wait for it to end or stop therapy first`);
+    }
+    if (rxAfter !== null && (p !== undefined || r !== undefined)) {
+      if (drugAfter === null) hard('no-drug-in-reservoir', 'refill', 'the reservoir holds no drug; fill it before programming');
+      else if (rxAfter.drugId !== drugAfter || rxAfter.concentrationMcgPerMl !== concAfter)
+        hard(
+          'prescription-concentration-mismatch',
+          p === undefined ? 'refill' : 'prescription.concentrationMcgPerMl',
+          `the prescription is for ${rxAfter.drugId} ${rxAfter.concentrationMcgPerMl} mcg/mL but the reservoir will hold ${drugAfter} ${concAfter} mcg/mL`,
+        );
+    }
+
+    const b = changes.bolus;
+    if (b !== undefined) {
+      if (this.override !== null || this.patientBolus !== null) hard('bolus-in-progress', 'bolus', 'a bolus is already running');
+      if (rxAfter === null) hard('no-prescription', 'bolus', 'a bolus needs a prescription');
+      const catheter = d?.catheter ?? this.catheter;
+      const primedAfter = d?.catheter !== undefined ? false : this.catheterPrimed;
+      if (b.kind === 'clinician') {
+        if (!Number.isSafeInteger(b.volumeNl) || b.volumeNl <= 0) hard('bolus-volume', 'bolus.volumeNl', `bolus volume must be a positive whole number of nL, got ${b.volumeNl}`);
+        if (!Number.isSafeInteger(b.durationMs) || b.durationMs < LIMITS.minBolusDurationMs || b.durationMs > LIMITS.maxBolusDurationMs)
+          hard('bolus-duration', 'bolus.durationMs', `bolus duration must be ${LIMITS.minBolusDurationMs} to ${LIMITS.maxBolusDurationMs} ms, got ${b.durationMs}`);
+        else if (Number.isSafeInteger(b.volumeNl) && Math.ceil((b.volumeNl * MS_PER_DAY) / b.durationMs) > LIMITS.hardwareMaxRateNlPerDay)
+          hard('bolus-too-fast', 'bolus.durationMs', `${b.volumeNl} nL in ${b.durationMs} ms is faster than the pump's ${LIMITS.hardwareMaxRateNlPerDay} nL/day`);
+        if (Number.isSafeInteger(b.volumeNl) && b.volumeNl > reservoirAfter) hard('reservoir-insufficient', 'bolus.volumeNl', `bolus of ${b.volumeNl} nL is more than the ${reservoirAfter} nL in the reservoir`);
+        if (drugAfter !== null && isDrugId(drugAfter) && Number.isSafeInteger(b.volumeNl)) {
+          const lim = DRUG_LIBRARY[drugAfter].limits;
+          const pg = amountPg(b.volumeNl, concAfter);
+          if (pg > lim.hardMaxBolusPg) hard('bolus-above-hard-limit', 'bolus.volumeNl', `bolus of ${fmtDose(pg)} is above the ${drugAfter} hard limit of ${fmtDose(lim.hardMaxBolusPg)}`);
+          else if (pg > lim.softMaxBolusPg) soft('bolus-above-soft-limit', 'bolus.volumeNl', `bolus of ${fmtDose(pg)} is above the ${drugAfter} soft limit of ${fmtDose(lim.softMaxBolusPg)}`);
+        }
+      } else if (b.kind === 'priming') {
+        if (catheter === null) hard('no-catheter', 'bolus', 'a priming bolus needs the catheter model, length and volume');
+        else if (primedAfter) hard('catheter-already-primed', 'bolus', 'the catheter is already primed; a priming bolus now would deliver its volume of drug to the patient');
+        else if (catheter.volumeNl > reservoirAfter) hard('reservoir-insufficient', 'bolus', 'the reservoir holds less than the catheter volume');
+      } else if (b.kind === 'bridge') {
+        const changesConc = r !== undefined && (r.drugId !== this.drugId || r.concentrationMcgPerMl !== this.concentrationMcgPerMl);
+        if (!changesConc) hard('bridge-needs-concentration-change', 'bolus', 'a bridge bolus follows a refill that changes the concentration');
+        if (this.prescription === null || this.table === null) hard('bridge-needs-old-program', 'bolus', 'a bridge bolus runs the previous program; there is none');
+        if (!this.catheterPrimed || d?.catheter !== undefined) hard('bridge-needs-primed-catheter', 'bolus', 'the catheter is not primed; prime it instead');
+        if (this.prescription !== null && r !== undefined && this.prescription.drugId !== r.drugId) hard('bridge-drug-change', 'bolus', 'a bridge bolus keeps the old dose of the same drug; a drug change needs the catheter emptied and primed');
+      } else {
+        hard('bolus-kind', 'bolus.kind', 'bolus kind must be clinician, priming or bridge');
+      }
+    }
+
+    const a = changes.alarms;
+    if (a !== undefined) {
+      if (a.lowReservoirNl !== undefined && (!Number.isSafeInteger(a.lowReservoirNl) || a.lowReservoirNl < LIMITS.minLowReservoirNl || a.lowReservoirNl > LIMITS.maxLowReservoirNl))
+        hard('low-reservoir-alarm', 'alarms.lowReservoirNl', `low-reservoir alarm must be ${LIMITS.minLowReservoirNl} to ${LIMITS.maxLowReservoirNl} nL, got ${a.lowReservoirNl}`);
+      if (a.refillReminderUtcMs !== undefined && a.refillReminderUtcMs !== null && (!Number.isSafeInteger(a.refillReminderUtcMs) || a.refillReminderUtcMs <= this.pumpUtcMs()))
+        hard('refill-reminder', 'alarms.refillReminderUtcMs', 'the refill reminder must be a future pump time');
+    }
+    if (this.eosReached) hard('end-of-service', '', 'the pump has reached end of service');
+    return issues;
+  }
+
+  private stage(id: string, changes: ChangeSet): CommandResult {
+    if (typeof changes !== 'object' || changes === null) return this.no(id, 'invalid-command', 'changes must be an object');
+    const issues = this.validateChanges(changes);
+    const hardIssues = issues.filter((i) => i.severity === 'hard');
+    if (hardIssues.length > 0) {
+      return this.no(id, 'validation-failed', hardIssues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+    }
+    const stagedId = this.nextStagedId++;
+    const softCodes = issues.filter((i) => i.severity === 'soft').map((i) => i.code);
+    this.staged = { stagedId, commandId: id, stagedAtMs: this.nowMs, changes: structuredClone(changes), softCodes };
+    this.logEvent('program-staged', { stagedId, softLimits: softCodes.join(',') });
+    return this.ok(id, { stagedId, softLimits: issues.filter((i) => i.severity === 'soft') });
+  }
+
+  private commit(id: string, stagedId: number, acknowledged: string[]): CommandResult {
+    const st = this.staged;
+    if (st === null) return this.no(id, 'nothing-staged', 'there is no staged program to commit');
+    if (st.stagedId !== stagedId) return this.no(id, 'staged-id-mismatch', `staged program is #${st.stagedId}, not #${stagedId}`);
+    const issues = this.validateChanges(st.changes);
+    const hardIssues = issues.filter((i) => i.severity === 'hard');
+    if (hardIssues.length > 0) {
+      return this.no(id, 'stale-staged-program', `the pump changed since staging: ${hardIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    }
+    const softCodes = issues.filter((i) => i.severity === 'soft').map((i) => i.code);
+    const missing = softCodes.filter((c) => !acknowledged.includes(c));
+    if (missing.length > 0) {
+      return this.no(id, 'soft-limits-not-acknowledged', `these soft limits need an explicit acknowledgement: ${missing.join(', ')}`, issues.filter((i) => missing.includes(i.code)));
+    }
+    const peak = this.projectPeakDose(st.changes);
+    if (!peak.ok) return this.no(id, peak.reason, peak.message);
+
+    for (const code of softCodes) this.logEvent('soft-limit-acknowledged', { code, stagedId });
+    const detail = this.applyChanges(id, st.changes);
+    this.staged = null;
+    if (this.safeStateReason !== null) {
+      this.logEvent('alarm-resolved', { code: 'safe-state', by: 'committed program' });
+      this.safeStateReason = null;
+      this.alarms.delete('safe-state');
+    }
+    this.logEvent('program-committed', { stagedId, commandId: id });
+    return this.ok(id, { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
+  }
+
+  /**
+   * Runs a throw-away copy of the pump with the changes applied for 24 h plus the longest bolus,
+   * then checks every 24 h window that includes the future: past delivery plus what the copy
+   * delivered plus every patient bolus the prescription still allows.
+   */
+  private projectPeakDose(changes: ChangeSet): { ok: true; peakPg: number } | { ok: false; reason: ReasonCode; message: string } {
+    const rx = changes.prescription ?? this.prescription;
+    if (rx === null) return { ok: true, peakPg: 0 };
+    const copy = this.cloneForProjection();
+    copy.applyChanges('projection', changes);
+    const horizon = this.nowMs + MS_PER_DAY + LIMITS.maxBolusDurationMs;
+    copy.advanceTo(horizon);
+    const allowance = rx.patientBolus === null ? 0 : rx.patientBolus.maxPer24h * amountPg(rx.patientBolus.volumeNl, rx.concentrationMcgPerMl);
+    const quantum = amountPg(LIMITS.strokeNl, Math.max(rx.concentrationMcgPerMl, this.concentrationMcgPerMl, this.slugConc));
+    const ends = new Set<number>([this.nowMs, horizon]);
+    for (const t of copy.history.startsAfter(this.nowMs - MS_PER_DAY)) {
+      if (t > this.nowMs) ends.add(t);
+      if (t + MS_PER_DAY > this.nowMs && t + MS_PER_DAY <= horizon) ends.add(t + MS_PER_DAY);
+    }
+    let peak = 0;
+    for (const e of ends) {
+      const w = copy.history.trailing24hPg(e);
+      if (Number.isNaN(w)) return { ok: false, reason: 'dose-history-incomplete', message: 'the pump cannot reconstruct the last 24 h of delivery; refusing to be safe' };
+      peak = Math.max(peak, w + quantum);
+    }
+    peak += allowance;
+    if (peak > rx.maxDailyDosePg) {
+      return {
+        ok: false,
+        reason: 'would-exceed-max-daily-dose',
+        message: `with what was delivered in the last 24 h, this change could deliver ${fmtDose(peak)} in a 24 h window, more than the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`,
+      };
+    }
+    return { ok: true, peakPg: peak };
+  }
+
+  private applyChanges(id: string, changes: ChangeSet): Record<string, unknown> {
+    const detail: Record<string, unknown> = {};
+    const d = changes.device;
+    if (d !== undefined) {
+      if (d.patientId !== undefined) this.patientId = d.patientId;
+      if (d.implantDateMs !== undefined) this.implantDateMs = d.implantDateMs;
+      if (d.catheter !== undefined) {
+        this.catheter = { ...d.catheter };
+        this.catheterPrimed = false;
+        // A new catheter holds no drug: the first catheter volume reaches the patient as nothing.
+        this.slugNl = d.catheter.volumeNl;
+        this.slugConc = 0;
+        this.logEvent('catheter-changed', { model: d.catheter.model, lengthMm: d.catheter.lengthMm, volumeNl: d.catheter.volumeNl });
+      }
+    }
+    const oldTable = this.table;
+    const r = changes.refill;
+    if (r !== undefined) {
+      const expectedNl = this.reservoirNl;
+      const discrepancyNl = r.withdrawnNl - expectedNl;
+      const threshold = PUMP_MODELS[this.model].refillDiscrepancyNl;
+      const flagged = Math.abs(discrepancyNl) > threshold;
+      const concChanged = this.drugId !== null && (r.drugId !== this.drugId || r.concentrationMcgPerMl !== this.concentrationMcgPerMl);
+      if (concChanged && this.catheterPrimed) {
+        // The old drug still fills pump tubing and catheter and will reach the patient first.
+        const dead = (this.catheter?.volumeNl ?? 0) + LIMITS.pumpInternalVolumeNl;
+        this.slugConc = this.slugNl > 0 ? Math.max(this.slugConc, this.concentrationMcgPerMl) : this.concentrationMcgPerMl;
+        this.slugNl = dead;
+      }
+      this.logEvent('refill', {
+        expectedNl,
+        withdrawnNl: r.withdrawnNl,
+        filledNl: r.filledNl,
+        drugId: r.drugId,
+        concentrationMcgPerMl: r.concentrationMcgPerMl,
+        discrepancyNl,
+        flagged,
+      });
+      if (flagged) this.logEvent('refill-discrepancy', { expectedNl, withdrawnNl: r.withdrawnNl, thresholdNl: threshold });
+      this.reservoirNl = r.filledNl;
+      this.drugId = r.drugId;
+      this.concentrationMcgPerMl = r.concentrationMcgPerMl;
+      this.lastRefillMs = this.pumpUtcMs();
+      this.emptyLatched = false;
+      this.lowRaised = this.reservoirNl <= this.lowReservoirNl;
+      if (!this.lowRaised) this.resolveAlarm('reservoir-low');
+      this.resolveAlarm('reservoir-empty');
+      detail['refill'] = { expectedNl, withdrawnNl: r.withdrawnNl, discrepancyNl, flagged, thresholdNl: threshold };
+    }
+    const a = changes.alarms;
+    if (a !== undefined) {
+      if (a.lowReservoirNl !== undefined) {
+        this.lowReservoirNl = a.lowReservoirNl;
+        this.lowRaised = this.reservoirNl <= this.lowReservoirNl;
+        if (this.lowRaised) this.raiseAlarm('reservoir-low');
+        else this.resolveAlarm('reservoir-low');
+      }
+      if (a.refillReminderUtcMs !== undefined) {
+        this.refillReminderUtcMs = a.refillReminderUtcMs;
+        this.alarms.delete('refill-reminder');
+      }
+    }
+    const p = changes.prescription;
+    if (p !== undefined) {
+      this.prescription = structuredClone(p);
+      this.table = buildWeekTable(p.basal);
+      this.therapyOn = true;
+    }
+    const b = changes.bolus;
+    if (b !== undefined) {
+      let o: Override;
+      if (b.kind === 'clinician') {
+        o = { kind: 'clinician', commandId: id, startedMs: this.nowMs, requestedNl: b.volumeNl, remainingCredit: b.volumeNl * MS_PER_DAY, rateNlPerDay: Math.ceil((b.volumeNl * MS_PER_DAY) / b.durationMs), bridgeTable: null };
+      } else if (b.kind === 'priming') {
+        const v = this.catheter?.volumeNl ?? 0;
+        o = { kind: 'priming', commandId: id, startedMs: this.nowMs, requestedNl: v, remainingCredit: v * MS_PER_DAY, rateNlPerDay: LIMITS.hardwareMaxRateNlPerDay, bridgeTable: null };
+      } else {
+        const v = this.slugNl;
+        o = { kind: 'bridge', commandId: id, startedMs: this.nowMs, requestedNl: v, remainingCredit: v * MS_PER_DAY, rateNlPerDay: 0, bridgeTable: oldTable };
+      }
+      this.override = o;
+      this.therapyOn = true;
+      this.logEvent('bolus-started', { kind: o.kind, commandId: id, volumeNl: o.requestedNl });
+      detail['bolus'] = { kind: o.kind, volumeNl: o.requestedNl };
+    }
+    this.historyDirty = true;
+    return detail;
+  }
+
+  private requestPatientBolus(id: string): CommandResult {
+    const deny = (reason: ReasonCode, message: string, extra: Record<string, number | string | null> = {}): CommandResult => {
+      this.dayBolusesDenied += 1;
+      this.logTherapy('patient-bolus-denied', { commandId: id, reason, ...extra });
+      const res = this.no(id, reason, message);
+      return Object.keys(extra).length === 0 || res.ok ? res : { ...res, detail: extra };
+    };
+    const rx = this.prescription;
+    const susp = this.suspendReason();
+    if (rx === null || rx.patientBolus === null) return deny('patient-bolus-not-enabled', 'patient boluses are not enabled for this prescription');
+    if (susp === 'stopped') return deny('therapy-stopped', 'therapy is stopped');
+    if (susp !== null) return deny('therapy-suspended', `delivery is suspended (${susp})`);
+    if (this.override !== null) return deny('clinician-bolus-active', `a ${this.override.kind} bolus is running`);
+    const pb = rx.patientBolus;
+    const now = this.nowMs;
+    if (this.lastPatientBolusStartMs !== null && now - this.lastPatientBolusStartMs < pb.lockoutMs) {
+      const next = this.lastPatientBolusStartMs + pb.lockoutMs;
+      return deny('lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
+    }
+    this.recentBolusEnds = this.recentBolusEnds.filter((end) => end > now - MS_PER_DAY);
+    if (this.recentBolusEnds.length >= pb.maxPer24h) {
+      const next = Math.min(...this.recentBolusEnds) + MS_PER_DAY;
+      return deny('count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
+    }
+    if (this.reservoirNl < pb.volumeNl) return deny('reservoir-insufficient', 'the reservoir holds less than one bolus');
+    const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
+    const trailing = this.history.trailing24hPg(now);
+    if (Number.isNaN(trailing)) return deny('dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
+    const basalDuring = this.table === null ? 0 : Math.ceil(creditBetween(this.table, this.localMs(), this.localMs() + pb.durationMs) / MS_PER_DAY);
+    const projected = trailing + bolusPg + amountPg(basalDuring, Math.max(this.concentrationMcgPerMl, this.slugConc));
+    if (projected > rx.maxDailyDosePg) {
+      return deny('max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
+    }
+    this.patientBolus = { commandId: id, startedMs: now, requestedNl: pb.volumeNl, remainingCredit: pb.volumeNl * MS_PER_DAY, rateNlPerDay: Math.ceil((pb.volumeNl * MS_PER_DAY) / pb.durationMs) };
+    this.lastPatientBolusStartMs = now;
+    this.recentBolusEnds.push(Number.POSITIVE_INFINITY);
+    this.dayBolusesDelivered += 1;
+    this.historyDirty = true;
+    this.logTherapy('patient-bolus-started', { commandId: id, volumeNl: pb.volumeNl, amountPg: bolusPg, durationMs: pb.durationMs });
+    return this.ok(id, { volumeNl: pb.volumeNl, amountPg: bolusPg, startsAtMs: now, endsByMs: now + pb.durationMs, nextAllowedAtMs: now + pb.lockoutMs });
+  }
+
+  // ---------------------------------------------------------------- logs and outputs
+
+  private logEvent(type: EventType, data: Record<string, number | string | boolean | null>): void {
+    if (this.projection) return;
+    this.events.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+  }
+  private logTherapy(type: TherapyType, data: Record<string, number | string | boolean | null>): void {
+    if (this.projection) return;
+    this.therapyLog.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+  }
+  private emit(o: PumpOutput): void {
+    if (this.projection) return;
+    if (this.outputs.length >= 10_000) {
+      this.outputs.shift();
+      this.outputsDropped += 1;
+    }
+    this.outputs.push(o);
+  }
+  /** Outputs (tones, alarms, bolus ends) since the last call. */
+  drainOutputs(): PumpOutput[] {
+    const out = this.outputs;
+    this.outputs = [];
+    return out;
+  }
+  /** Log a security event on behalf of the radio shell (failed authentication, replay, bad frame). */
+  logSecurityEvent(atMs: number, kind: string, detail: string): void {
+    this.advanceTo(atMs);
+    this.logEvent('security', { kind, detail });
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  trailing24hPg(): number {
+    return this.history.trailing24hPg(this.nowMs);
+  }
+
+  status(): PumpStatus {
+    const rx = this.prescription;
+    const now = this.nowMs;
+    const used = this.recentBolusEnds.filter((e) => e > now - MS_PER_DAY).length;
+    let nextAllowed: number | null = null;
+    if (rx?.patientBolus != null) {
+      const afterLockout = this.lastPatientBolusStartMs === null ? now : this.lastPatientBolusStartMs + rx.patientBolus.lockoutMs;
+      const afterCount = used >= rx.patientBolus.maxPer24h ? Math.min(...this.recentBolusEnds.filter((e) => e > now - MS_PER_DAY)) + MS_PER_DAY : now;
+      nextAllowed = Math.max(now, afterLockout, afterCount);
+    }
+    const eri = this.projectedEriMs();
+    const bolus =
+      this.override !== null
+        ? { kind: this.override.kind, commandId: this.override.commandId, requestedNl: this.override.requestedNl, startedMs: this.override.startedMs }
+        : this.patientBolus !== null
+          ? { kind: 'patient' as const, commandId: this.patientBolus.commandId, requestedNl: this.patientBolus.requestedNl, startedMs: this.patientBolus.startedMs }
+          : null;
+    const susp = this.suspendReason();
+    return {
+      serial: this.serial,
+      model: this.model,
+      nowMs: now,
+      pumpUtcMs: this.pumpUtcMs(),
+      utcOffsetMs: this.utcOffsetMs,
+      localTime: formatLocal(this.pumpUtcMs(), this.utcOffsetMs),
+      therapy: {
+        running: susp === null,
+        suspendedBy: susp,
+        currentRateNlPerDay: this.commandedRateNlPerDay(),
+        mode: susp !== null ? 'stopped' : this.override !== null ? `${this.override.kind}-bolus` : rx?.basal.kind ?? 'stopped',
+      },
+      prescription: rx === null ? null : structuredClone(rx),
+      device: { patientId: this.patientId, implantDateMs: this.implantDateMs, catheter: this.catheter === null ? null : { ...this.catheter }, catheterPrimed: this.catheterPrimed },
+      reservoir: {
+        volumeNl: this.reservoirNl,
+        capacityNl: PUMP_MODELS[this.model].reservoirCapacityNl,
+        drugId: this.drugId,
+        concentrationMcgPerMl: this.concentrationMcgPerMl,
+        lowAlarmNl: this.lowReservoirNl,
+        lastRefillMs: this.lastRefillMs,
+      },
+      delivered: {
+        totalNl: this.cumDeliveredNl,
+        totalPg: this.cumDeliveredPg,
+        strokes: this.strokes,
+        undeliveredNl: this.undeliveredNl,
+        todayNl: this.dayNl,
+        todayPg: this.dayPg,
+        trailing24hPg: this.history.trailing24hPg(now),
+      },
+      bolus,
+      patientBolus: { enabled: rx?.patientBolus != null, nextAllowedAtMs: nextAllowed, usedIn24h: used, allowedPer24h: rx?.patientBolus?.maxPer24h ?? 0 },
+      battery: {
+        remainingUj: this.batteryRemainingUj(),
+        capacityUj: BATTERY.capacityUj,
+        eriAtMs: this.eriAtMs,
+        endOfServiceAtMs: this.eosAtMs,
+        replaceByMs: eri + BATTERY.eriToEosMs,
+      },
+      alarms: [...this.alarms.values()].map((a) => ({ code: a.code, critical: CRITICAL_ALARMS.has(a.code), raisedAtMs: a.raisedAtMs, acknowledged: a.acknowledged })),
+      refillReminderUtcMs: this.refillReminderUtcMs,
+      staged: this.staged === null ? null : { stagedId: this.staged.stagedId, changes: structuredClone(this.staged.changes), softCodes: [...this.staged.softCodes] },
+      awaitingInterrogation: this.awaitingInterrogation,
+      log: { eventNextSeq: this.events.nextSequence, therapyNextSeq: this.therapyLog.nextSequence },
+    };
+  }
+
+  /**
+   * Dates the clinic plans by, from the program as it is now: the low-reservoir alarm, empty, and
+   * the recommended refill (the reservoir reaches `refillAtNl`, 3.0 mL by default, if every allowed
+   * patient bolus is used each day; capped by the drug's stability). Null when never reached.
+   */
+  forecast(refillAtNl = 3 * NL_PER_ML): { lowReservoirAtMs: number | null; emptyAtMs: number | null; nextRefillByMs: number | null; eriAtMs: number; replaceByMs: number } {
+    const eri = this.projectedEriMs();
+    const base = { eriAtMs: eri, replaceByMs: eri + BATTERY.eriToEosMs };
+    const rx = this.prescription;
+    if (rx === null || this.table === null || this.suspendReason() !== null) return { lowReservoirAtMs: null, emptyAtMs: null, nextRefillByMs: null, ...base };
+    const allowanceNlPerDay = rx.patientBolus === null ? 0 : rx.patientBolus.maxPer24h * rx.patientBolus.volumeNl;
+    const when = (targetNl: number, extraNlPerDay: number): number | null => {
+      if (targetNl <= 0) return this.nowMs;
+      let used = 0;
+      let local = this.localMs();
+      for (let day = 0; day < 3 * 366; day++) {
+        const dayNl = creditBetween(this.table as WeekTable, local, local + MS_PER_DAY) / MS_PER_DAY + extraNlPerDay;
+        if (used + dayNl >= targetNl) return this.nowMs + day * MS_PER_DAY + Math.ceil(((targetNl - used) / dayNl) * MS_PER_DAY);
+        used += dayNl;
+        local += MS_PER_DAY;
+      }
+      return null;
+    };
+    const stabilityCap = this.lastRefillMs === null || this.drugId === null ? Number.POSITIVE_INFINITY : this.lastRefillMs - this.clockCorrectionMs + DRUG_LIBRARY[this.drugId].stabilityDays * MS_PER_DAY;
+    const refill = when(this.reservoirNl - refillAtNl, allowanceNlPerDay);
+    return {
+      lowReservoirAtMs: this.lowRaised ? this.nowMs : when(this.reservoirNl - this.lowReservoirNl, 0),
+      emptyAtMs: when(this.reservoirNl - LIMITS.strokeNl + 1, 0),
+      nextRefillByMs: refill === null ? (Number.isFinite(stabilityCap) ? stabilityCap : null) : Math.min(refill, stabilityCap),
+      ...base,
+    };
+  }
+
+  // ---------------------------------------------------------------- copies
+
+  private cloneForProjection(): Pump {
+    const c = Pump.fromSnapshot(this.snapshot({ withLogs: false }));
+    c.projection = true;
+    return c;
+  }
+
+  /** Plain, JSON-safe copy of the whole state. */
+  snapshot(opts: { withLogs?: boolean } = {}): PumpSnapshot {
+    const withLogs = opts.withLogs ?? true;
+    const { events, therapyLog, history, alarms, outputs, override, commandResults, table, ...rest } = this as unknown as Record<string, unknown> & {
+      events: RingLog<EventType>;
+      therapyLog: RingLog<TherapyType>;
+      history: DoseHistory;
+      alarms: Map<AlarmCode, ActiveAlarm>;
+      outputs: PumpOutput[];
+      override: Override | null;
+      commandResults: Map<string, CommandResult>;
+      table: WeekTable | null;
+    };
+    void outputs;
+    void table;
+    const o = override === null ? null : { ...override, bridgeTable: null, bridgeBasal: override.bridgeTable === null ? null : true };
+    return structuredClone({
+      version: 1 as const,
+      fields: jsonSafe(rest),
+      alarms: [...alarms.values()],
+      override: o,
+      bridgeTable: override?.bridgeTable ? tableToJson(override.bridgeTable) : null,
+      commandResults: [...commandResults.entries()],
+      history: history.toJSON(),
+      events: withLogs ? { records: events.all(), nextSeq: events.nextSequence } : { records: [], nextSeq: events.nextSequence },
+      therapy: withLogs ? { records: therapyLog.all(), nextSeq: therapyLog.nextSequence } : { records: [], nextSeq: therapyLog.nextSequence },
+    });
+  }
+
+  static fromSnapshot(s: PumpSnapshot): Pump {
+    if (s.version !== 1) throw new RangeError(`unsupported pump snapshot version ${String(s.version)}`);
+    const f = restoreSpecial(s.fields) as Record<string, unknown>;
+    const pump = new Pump(f['serial'] as string, f['model'] as PumpModelId, f['manufacturedAtMs'] as number, f['utcOffsetMs'] as number);
+    Object.assign(pump, f);
+    pump.alarms = new Map(s.alarms.map((a) => [a.code, { ...a }]));
+    pump.override = s.override === null ? null : { ...(s.override as unknown as Override), bridgeTable: s.bridgeTable === null ? null : tableFromJson(s.bridgeTable) };
+    pump.table = pump.prescription === null ? null : buildWeekTable(pump.prescription.basal);
+    pump.commandResults = new Map(s.commandResults);
+    pump.history = DoseHistory.fromJSON(s.history);
+    pump.events = RingLog.fromRecords(LIMITS.eventLogCapacity, s.events.records as LogRecord<EventType>[], s.events.nextSeq);
+    pump.therapyLog = RingLog.fromRecords(LIMITS.therapyLogCapacity, s.therapy.records as LogRecord<TherapyType>[], s.therapy.nextSeq);
+    pump.outputs = [];
+    return pump;
+  }
+
+  /** After a power loss: resume from the last saved state at the time power came back. */
+  static restoreAfterPowerLoss(s: PumpSnapshot, atMs: number, why: 'power-reset' | 'low-battery-reset'): Pump {
+    const pump = Pump.fromSnapshot(s);
+    if (atMs < pump.nowMs) throw new RangeError(`restore time ${atMs} is before the saved state (${pump.nowMs})`);
+    const lostMs = atMs - pump.nowMs;
+    // While unpowered nothing was delivered; the pump rejoins real time where power came back.
+    pump.nowMs = atMs;
+    pump.historyDirty = true;
+    pump.logEvent('power-restored', { why, offMs: lostMs });
+    if (why === 'low-battery-reset') pump.raiseAlarm('low-battery-reset');
+    pump.processDue();
+    return pump;
+  }
+}
+
+export interface PumpSnapshot {
+  version: 1;
+  fields: Record<string, unknown>;
+  alarms: ActiveAlarm[];
+  override: Record<string, unknown> | null;
+  bridgeTable: { starts: number[]; rates: number[] } | null;
+  commandResults: [string, CommandResult][];
+  history: { capacity: number; count: number; data: number[] };
+  events: { records: LogRecord[]; nextSeq: number };
+  therapy: { records: LogRecord[]; nextSeq: number };
+}
+
+function tableToJson(t: WeekTable): { starts: number[]; rates: number[] } {
+  return { starts: Array.from(t.startsMs), rates: Array.from(t.ratesNlPerDay) };
+}
+function tableFromJson(j: { starts: number[]; rates: number[] }): WeekTable {
+  // Rebuild through a flex-shaped description so prefix sums are computed one way only.
+  const t = buildWeekTable({ kind: 'continuous', rateNlPerDay: 0 });
+  const starts = Float64Array.from(j.starts);
+  const rates = Float64Array.from(j.rates);
+  const prefix = new Float64Array(starts.length);
+  for (let i = 1; i < starts.length; i++) prefix[i] = (prefix[i - 1] ?? 0) + (rates[i - 1] ?? 0) * ((starts[i] ?? 0) - (starts[i - 1] ?? 0));
+  const last = starts.length - 1;
+  const weekCredit = (prefix[last] ?? 0) + (rates[last] ?? 0) * (7 * MS_PER_DAY - (starts[last] ?? 0));
+  return { ...t, startsMs: starts, ratesNlPerDay: rates, prefixCredit: prefix, weekCredit, constant: starts.length === 1 };
+}
+
+/** Infinity does not survive JSON; mark it. */
+function jsonSafe(x: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (typeof v === 'function') continue;
+    if (v === Number.POSITIVE_INFINITY) out[k] = { $inf: 1 };
+    else if (Array.isArray(v)) out[k] = v.map((e) => (e === Number.POSITIVE_INFINITY ? { $inf: 1 } : e));
+    else out[k] = v;
+  }
+  return out;
+}
+function restoreSpecial(x: Record<string, unknown>): Record<string, unknown> {
+  const isInf = (v: unknown) => typeof v === 'object' && v !== null && (v as { $inf?: number }).$inf === 1;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (isInf(v)) out[k] = Number.POSITIVE_INFINITY;
+    else if (Array.isArray(v)) out[k] = v.map((e) => (isInf(e) ? Number.POSITIVE_INFINITY : e));
+    else out[k] = v;
+  }
+  return out;
+}
+
+function checkOffset(offsetMs: number): void {
+  if (!Number.isSafeInteger(offsetMs) || offsetMs < LIMITS.minUtcOffsetMs || offsetMs > LIMITS.maxUtcOffsetMs || offsetMs % (15 * MS_PER_MINUTE) !== 0) {
+    throw new RangeError(`UTC offset must be a whole number of quarter hours from -12 h to +14 h, got ${offsetMs} ms`);
+  }
+}
