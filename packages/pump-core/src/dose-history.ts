@@ -37,11 +37,26 @@ export function tipAmountPg(volumeNl: number, slugNl: number, slugConc: number, 
   return fromSlug * slugConc + (volumeNl - fromSlug) * conc;
 }
 
+export interface DoseHistoryJson {
+  capacity: number;
+  count: number;
+  data: number[];
+  floorMs?: number | null;
+  preFloorPg?: number;
+}
+
 export class DoseHistory {
   readonly capacity: number;
   private readonly data: Float64Array;
   /** Total segments ever pushed; entry i lives at (i % capacity). */
   private count = 0;
+  /**
+   * After a restart from non-volatile memory the segments before it are gone. Any window reaching
+   * back before `floorMs` is then charged `preFloorPg`, the trailing 24 h total saved with the
+   * settings: an upper bound, so the guard stays conservative.
+   */
+  floorMs = Number.NEGATIVE_INFINITY;
+  preFloorPg = 0;
 
   constructor(capacity: number = LIMITS.doseHistoryCapacity) {
     this.capacity = capacity;
@@ -91,7 +106,8 @@ export class DoseHistory {
     // Binary search for the last segment starting at or before atMs.
     let lo = first;
     let hi = this.count - 1;
-    if ((d[(lo % this.capacity) * FIELDS + F_START] ?? 0) > atMs) return first === 0 ? 0 : Number.NaN;
+    // Before the first segment ever recorded nothing was delivered since its cumulative total.
+    if ((d[(lo % this.capacity) * FIELDS + F_START] ?? 0) > atMs) return first === 0 ? (d[F_CUM_PG] ?? 0) : Number.NaN;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((d[(mid % this.capacity) * FIELDS + F_START] ?? 0) <= atMs) lo = mid;
@@ -111,7 +127,9 @@ export class DoseHistory {
 
   /** Drug at the tip delivered in the window (atMs - 24 h, atMs]. NaN if the history is too short. */
   trailing24hPg(atMs: number): number {
-    return this.cumulativePgAt(atMs) - this.cumulativePgAt(atMs - MS_PER_DAY);
+    const from = atMs - MS_PER_DAY;
+    if (from < this.floorMs) return this.cumulativePgAt(atMs) - this.cumulativePgAt(this.floorMs) + this.preFloorPg;
+    return this.cumulativePgAt(atMs) - this.cumulativePgAt(from);
   }
 
   /** Segment start times after `fromMs` (for window breakpoints), oldest first. */
@@ -125,13 +143,29 @@ export class DoseHistory {
     return out;
   }
 
-  toJSON(): { capacity: number; count: number; data: number[] } {
-    return { capacity: this.capacity, count: this.count, data: Array.from(this.data, (x) => (Number.isFinite(x) ? x : -1)) };
+  toJSON(): DoseHistoryJson {
+    return {
+      capacity: this.capacity,
+      count: this.count,
+      data: Array.from(this.data, (x) => (Number.isFinite(x) ? x : -1)),
+      floorMs: Number.isFinite(this.floorMs) ? this.floorMs : null,
+      preFloorPg: this.preFloorPg,
+    };
   }
 
-  static fromJSON(j: { capacity: number; count: number; data: number[] }): DoseHistory {
+  /** An empty history that starts at `floorMs`, charging `preFloorPg` to windows reaching before it. */
+  static startingAt(floorMs: number, preFloorPg: number, capacity: number = LIMITS.doseHistoryCapacity): DoseHistory {
+    const h = new DoseHistory(capacity);
+    h.floorMs = floorMs;
+    h.preFloorPg = preFloorPg;
+    return h;
+  }
+
+  static fromJSON(j: DoseHistoryJson): DoseHistory {
     const h = new DoseHistory(j.capacity);
     h.count = j.count;
+    h.floorMs = j.floorMs ?? Number.NEGATIVE_INFINITY;
+    h.preFloorPg = j.preFloorPg ?? 0;
     j.data.forEach((x, i) => {
       h.data[i] = i % FIELDS === F_MAX_STROKES && x === -1 ? Number.POSITIVE_INFINITY : x;
     });
@@ -141,6 +175,8 @@ export class DoseHistory {
   clone(): DoseHistory {
     const h = new DoseHistory(this.capacity);
     h.count = this.count;
+    h.floorMs = this.floorMs;
+    h.preFloorPg = this.preFloorPg;
     h.data.set(this.data);
     return h;
   }

@@ -8,3 +8,5 @@ export * from './ring-log.ts';
 export * from './battery.ts';
 export { DoseHistory, STROKE_CREDIT, tipAmountPg } from './dose-history.ts';
 export { Pump, type PumpStatus, type PumpSnapshot, type EventType, type TherapyType } from './pump.ts';
+export * from './persistence.ts';
+export * as nvm from './nvm/index.ts';

@@ -8,7 +8,7 @@
  * number of strokes and the time of the next interesting one are computed, never polled, so
  * advancing time costs O(events), not O(strokes).
  */
-import { DoseHistory, STROKE_CREDIT, tipAmountPg } from './dose-history.ts';
+import { DoseHistory, STROKE_CREDIT, tipAmountPg, type DoseHistoryJson } from './dose-history.ts';
 import { DRUG_LIBRARY, isDrugId, type DrugId } from './drugs.ts';
 import { BATTERY, LIMITS, PUMP_MODELS, type PumpModelId } from './limits.ts';
 import { localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
@@ -64,6 +64,7 @@ export type EventType =
   | 'interrogation'
   | 'eri'
   | 'end-of-service'
+  | 'battery-depleted'
   | 'power-restored'
   | 'self-test'
   | 'invariant-violation'
@@ -178,6 +179,7 @@ export class Pump {
   private eriAtMs: number | null = null;
   private eosAtMs: number | null = null;
   private eosReached = false;
+  private depleted = false;
 
   private alarms = new Map<AlarmCode, ActiveAlarm>();
   events: RingLog<EventType>;
@@ -313,6 +315,7 @@ export class Pump {
       next = Math.min(next, Math.max(now + 1, this.refillReminderUtcMs - this.clockCorrectionMs));
     }
     for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
+    if (this.eosReached && !this.depleted) next = Math.min(next, now + Math.max(1, Math.floor((this.batteryRemainingUj() / BATTERY.quiescentUjPerDay) * MS_PER_DAY)));
     return Math.max(next, now + 1);
   }
 
@@ -344,11 +347,12 @@ export class Pump {
         empty = true;
         n = available;
       }
-      if (n > 0) this.deliverStrokes(n);
-      this.credit = total - n * STROKE_CREDIT;
       if (this.override !== null) this.override.remainingCredit -= this.basalRateNow() * dt;
       if (this.patientBolus !== null) this.patientBolus.remainingCredit -= this.patientBolus.rateNlPerDay * dt;
+      this.credit = total - n * STROKE_CREDIT;
+      // The segment ends on its last stroke when a volume event cut it short: log at that instant.
       this.nowMs += dt;
+      if (n > 0) this.deliverStrokes(n);
       if (empty) this.onEmpty();
     } else {
       this.nowMs = endMs;
@@ -417,6 +421,12 @@ export class Pump {
         this.raiseAlarm('eri');
       }
     }
+    if (this.eosReached && !this.depleted && this.batteryRemainingUj() <= 0) {
+      // Past end of service the electronics run the battery flat; then nothing can sound.
+      this.depleted = true;
+      this.logEvent('battery-depleted', {});
+      this.alarms.clear();
+    }
     if (this.eosAtMs !== null && !this.eosReached && now >= this.eosAtMs) {
       this.eosReached = true;
       this.haltBoluses('end-of-service');
@@ -469,7 +479,7 @@ export class Pump {
     if (!(this.reservoirNl >= 0) || this.reservoirNl > PUMP_MODELS[this.model].reservoirCapacityNl) return fail(`reservoir volume out of range: ${this.reservoirNl} nL`);
     if (!(this.credit > -STROKE_CREDIT && this.credit < STROKE_CREDIT)) return fail(`stroke credit out of range: ${this.credit}`);
     if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) return fail('delivered volume differs from stroke count');
-    if (this.batteryRemainingUj() < 0) return fail('battery energy below zero');
+    if (!this.eosReached && this.batteryRemainingUj() < 0) return fail('battery energy below zero before end of service');
     if (this.prescription !== null && this.cumDeliveredNl > 0) {
       const trailing = this.history.trailing24hPg(this.nowMs);
       const quantum = amountPg(LIMITS.strokeNl, Math.max(this.concentrationMcgPerMl, this.slugConc));
@@ -512,6 +522,7 @@ export class Pump {
   // ---------------------------------------------------------------- alarms
 
   private raiseAlarm(code: AlarmCode): void {
+    if (this.depleted) return;
     const existing = this.alarms.get(code);
     if (existing !== undefined) return;
     this.alarms.set(code, { code, raisedAtMs: this.nowMs, acknowledged: false, nextAnnounceMs: this.nowMs });
@@ -541,6 +552,7 @@ export class Pump {
   // ---------------------------------------------------------------- battery
 
   batteryRemainingUj(): number {
+    if (this.depleted) return 0;
     return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
   }
 
@@ -1028,6 +1040,19 @@ export class Pump {
     this.outputs = [];
     return out;
   }
+  /** Start-up found memory it cannot trust: safe state and the critical memory alarm. */
+  memoryFault(atMs: number, detail: string): void {
+    this.advanceTo(atMs);
+    this.logEvent('self-test', { result: 'failed', detail });
+    this.raiseAlarm('memory-error');
+    this.enterSafeState(`memory error: ${detail}`);
+  }
+
+  logSelfTest(result: string, settingsSeq: number, corruptLogSlots: number): void {
+    this.logEvent('self-test', { result, settingsSeq, corruptLogSlots });
+    if (result === 'degraded') this.raiseAlarm('memory-error');
+  }
+
   /** Log a security event on behalf of the radio shell (failed authentication, replay, bad frame). */
   logSecurityEvent(atMs: number, kind: string, detail: string): void {
     this.advanceTo(atMs);
@@ -1038,6 +1063,12 @@ export class Pump {
 
   trailing24hPg(): number {
     return this.history.trailing24hPg(this.nowMs);
+  }
+
+  /** The trailing 24 h total, or, if the history cannot say, the most it could be (the prescribed maximum). */
+  private trailingUpperBoundPg(): number {
+    const t = this.history.trailing24hPg(this.nowMs);
+    return Number.isNaN(t) ? (this.prescription?.maxDailyDosePg ?? 0) : t;
   }
 
   status(): PumpStatus {
@@ -1149,8 +1180,9 @@ export class Pump {
   }
 
   /** Plain, JSON-safe copy of the whole state. */
-  snapshot(opts: { withLogs?: boolean } = {}): PumpSnapshot {
+  snapshot(opts: { withLogs?: boolean; withHistory?: boolean } = {}): PumpSnapshot {
     const withLogs = opts.withLogs ?? true;
+    const withHistory = opts.withHistory ?? true;
     const { events, therapyLog, history, alarms, outputs, override, commandResults, table, ...rest } = this as unknown as Record<string, unknown> & {
       events: RingLog<EventType>;
       therapyLog: RingLog<TherapyType>;
@@ -1171,7 +1203,7 @@ export class Pump {
       override: o,
       bridgeTable: override?.bridgeTable ? tableToJson(override.bridgeTable) : null,
       commandResults: [...commandResults.entries()],
-      history: history.toJSON(),
+      history: withHistory ? history.toJSON() : DoseHistory.startingAt(this.nowMs, this.trailingUpperBoundPg()).toJSON(),
       events: withLogs ? { records: events.all(), nextSeq: events.nextSequence } : { records: [], nextSeq: events.nextSequence },
       therapy: withLogs ? { records: therapyLog.all(), nextSeq: therapyLog.nextSequence } : { records: [], nextSeq: therapyLog.nextSequence },
     });
@@ -1215,7 +1247,7 @@ export interface PumpSnapshot {
   override: Record<string, unknown> | null;
   bridgeTable: { starts: number[]; rates: number[] } | null;
   commandResults: [string, CommandResult][];
-  history: { capacity: number; count: number; data: number[] };
+  history: DoseHistoryJson;
   events: { records: LogRecord[]; nextSeq: number };
   therapy: { records: LogRecord[]; nextSeq: number };
 }
