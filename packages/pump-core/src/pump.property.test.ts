@@ -90,7 +90,7 @@ describe('property: delivery tracks the programmed profile within one stroke', (
 describe('property: patient boluses', () => {
   it('no bolus inside the lockout, never more than the allowed count overlapping any 24 h, every denial has a reason', () => {
     // Gaps are either anywhere up to 6 h or within two minutes of the lockout, where off-by-one errors live.
-    const gapArb = fc.oneof(fc.integer({ min: 1, max: 6 * MS_PER_HOUR }).map((abs) => ({ abs, rel: 0 })), fc.integer({ min: -120_000, max: 120_000 }).map((rel) => ({ abs: 0, rel })));
+    const gapArb = fc.oneof(fc.integer({ min: 1, max: 6 * MS_PER_HOUR }).map((abs) => ({ abs, rel: 0 })), fc.oneof(fc.integer({ min: -120_000, max: 120_000 }), fc.constantFrom(-1, 0, 1)).map((rel) => ({ abs: 0, rel })));
     fc.assert(
       fc.property(bolusArb, fc.array(gapArb, { minLength: 1, maxLength: 60 }), (bolus, gapSpecs) => {
         const gaps = gapSpecs.map((g) => (g.abs > 0 ? g.abs : Math.max(1, bolus.lockoutMs + g.rel)));
