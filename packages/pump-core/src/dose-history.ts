@@ -143,14 +143,18 @@ export class DoseHistory {
     return out;
   }
 
+  /** Only the live entries, oldest first, so an empty or young history is small on the memory. */
   toJSON(): DoseHistoryJson {
-    return {
-      capacity: this.capacity,
-      count: this.count,
-      data: Array.from(this.data, (x) => (Number.isFinite(x) ? x : -1)),
-      floorMs: Number.isFinite(this.floorMs) ? this.floorMs : null,
-      preFloorPg: this.preFloorPg,
-    };
+    const first = Math.max(0, this.count - this.capacity);
+    const data: number[] = [];
+    for (let i = first; i < this.count; i++) {
+      const o = (i % this.capacity) * FIELDS;
+      for (let f = 0; f < FIELDS; f++) {
+        const x = this.data[o + f] ?? 0;
+        data.push(Number.isFinite(x) ? x : -1);
+      }
+    }
+    return { capacity: this.capacity, count: this.count, data, floorMs: Number.isFinite(this.floorMs) ? this.floorMs : null, preFloorPg: this.preFloorPg };
   }
 
   /** An empty history that starts at `floorMs`, charging `preFloorPg` to windows reaching before it. */
@@ -166,9 +170,16 @@ export class DoseHistory {
     h.count = j.count;
     h.floorMs = j.floorMs ?? Number.NEGATIVE_INFINITY;
     h.preFloorPg = j.preFloorPg ?? 0;
-    j.data.forEach((x, i) => {
-      h.data[i] = i % FIELDS === F_MAX_STROKES && x === -1 ? Number.POSITIVE_INFINITY : x;
-    });
+    const first = Math.max(0, j.count - j.capacity);
+    const live = j.count - first;
+    if (j.data.length !== live * FIELDS) throw new RangeError(`dose history holds ${j.data.length} values, expected ${live * FIELDS}`);
+    for (let k = 0; k < live; k++) {
+      const o = ((first + k) % j.capacity) * FIELDS;
+      for (let f = 0; f < FIELDS; f++) {
+        const x = j.data[k * FIELDS + f] ?? 0;
+        h.data[o + f] = f === F_MAX_STROKES && x === -1 ? Number.POSITIVE_INFINITY : x;
+      }
+    }
     return h;
   }
 
