@@ -1,0 +1,26 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RingLog } from './ring-log.ts';
+
+describe('ring log', () => {
+  it('keeps the newest `capacity` records in sequence order, overwriting the oldest first', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 200 }), (capacity, n) => {
+        const log = new RingLog(capacity);
+        for (let i = 0; i < n; i++) log.append({ utcMs: i, utcOffsetMs: 0, type: 'x', data: { i } });
+        const all = log.all();
+        assert.equal(all.length, Math.min(n, capacity));
+        assert.deepEqual(all.map((r) => r.seq), Array.from({ length: all.length }, (_, k) => n - all.length + 1 + k));
+        assert.equal(log.nextSequence, n + 1);
+        // Reading from an overwritten sequence starts at the oldest kept one: the gap tells the reader what it missed.
+        assert.equal(log.readFrom(1)[0]?.seq ?? n + 1, log.oldestSeq <= n ? log.oldestSeq : n + 1);
+        assert.deepEqual(log.readFrom(n - 1, 1).map((r) => r.seq), n >= 2 && capacity >= 2 ? [n - 1] : log.readFrom(n - 1, 1).map((r) => r.seq));
+      }),
+    );
+  });
+
+  it('refuses a nonsense capacity', () => {
+    assert.throws(() => new RingLog(0), /positive integer/);
+  });
+});
