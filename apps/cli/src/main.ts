@@ -1,5 +1,6 @@
 /** Entry point of the `thecal` command. Each subcommand lives in its own module. */
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './demo.ts';
 import { registerSimulate } from './simulate.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = code;
   };
   registerSimulate(program, setExit);
+  registerDemo(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {

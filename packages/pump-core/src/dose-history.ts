@@ -50,6 +50,8 @@ export class DoseHistory {
   private readonly data: Float64Array;
   /** Total segments ever pushed; entry i lives at (i % capacity). */
   private count = 0;
+  /** Index of the segment found by the last lookup. */
+  private cursor = 0;
   /**
    * After a restart from non-volatile memory the segments before it are gone. Any window reaching
    * back before `floorMs` is then charged `preFloorPg`, the trailing 24 h total saved with the
@@ -68,23 +70,28 @@ export class DoseHistory {
   }
 
   push(s: SegmentStart): void {
+    this.pushValues(s.startMs, s.cumDeliveredNl, s.cumDeliveredPg, s.credit, s.rateNlPerDay, s.slugNl, s.slugConcMcgPerMl, s.concentrationMcgPerMl);
+  }
+
+  /** Same as push, without an object per segment (the delivery loop calls this). */
+  pushValues(startMs: number, cumNl: number, cumPg: number, credit: number, rate: number, slugNl: number, slugConc: number, conc: number): void {
     const prevIndex = this.count - 1;
     // A new segment caps how many strokes the previous one may reconstruct: the pump stopped
     // stepping it there (empty reservoir, suspension, bolus correction).
-    if (prevIndex >= 0 && prevIndex >= this.count - this.capacity) {
+    if (prevIndex >= 0) {
       const o = (prevIndex % this.capacity) * FIELDS;
-      this.data[o + F_MAX_STROKES] = Math.round((s.cumDeliveredNl - (this.data[o + F_CUM_NL] ?? 0)) / LIMITS.strokeNl);
+      this.data[o + F_MAX_STROKES] = Math.round((cumNl - (this.data[o + F_CUM_NL] ?? 0)) / LIMITS.strokeNl);
     }
     const o = (this.count % this.capacity) * FIELDS;
     const d = this.data;
-    d[o + F_START] = s.startMs;
-    d[o + F_CUM_NL] = s.cumDeliveredNl;
-    d[o + F_CUM_PG] = s.cumDeliveredPg;
-    d[o + F_CREDIT] = s.credit;
-    d[o + F_RATE] = s.rateNlPerDay;
-    d[o + F_SLUG_NL] = s.slugNl;
-    d[o + F_SLUG_CONC] = s.slugConcMcgPerMl;
-    d[o + F_CONC] = s.concentrationMcgPerMl;
+    d[o + F_START] = startMs;
+    d[o + F_CUM_NL] = cumNl;
+    d[o + F_CUM_PG] = cumPg;
+    d[o + F_CREDIT] = credit;
+    d[o + F_RATE] = rate;
+    d[o + F_SLUG_NL] = slugNl;
+    d[o + F_SLUG_CONC] = slugConc;
+    d[o + F_CONC] = conc;
     d[o + F_MAX_STROKES] = Number.POSITIVE_INFINITY;
     this.count += 1;
   }
@@ -103,22 +110,30 @@ export class DoseHistory {
     if (this.count === 0) return 0;
     const first = Math.max(0, this.count - this.capacity);
     const d = this.data;
-    // Binary search for the last segment starting at or before atMs.
-    let lo = first;
+    if ((d[(first % this.capacity) * FIELDS + F_START] ?? 0) > atMs) {
+      // Before the first segment ever recorded nothing was delivered since its cumulative total.
+      return first === 0 ? (d[F_CUM_PG] ?? 0) : Number.NaN;
+    }
+    // The delivery loop asks for ever later times: start from the last answer when it still fits.
+    let lo = this.cursor >= first && this.cursor < this.count && (d[(this.cursor % this.capacity) * FIELDS + F_START] ?? 0) <= atMs ? this.cursor : first;
     let hi = this.count - 1;
-    // Before the first segment ever recorded nothing was delivered since its cumulative total.
-    if ((d[(lo % this.capacity) * FIELDS + F_START] ?? 0) > atMs) return first === 0 ? (d[F_CUM_PG] ?? 0) : Number.NaN;
+    if (lo < hi && (d[((lo + 1) % this.capacity) * FIELDS + F_START] ?? 0) > atMs) hi = lo;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((d[(mid % this.capacity) * FIELDS + F_START] ?? 0) <= atMs) lo = mid;
       else hi = mid - 1;
     }
-    const o = (lo % this.capacity) * FIELDS;
+    this.cursor = lo;
+    return this.valueIn(lo, atMs);
+  }
+
+  private valueIn(index: number, atMs: number): number {
+    const d = this.data;
+    const o = (index % this.capacity) * FIELDS;
     const start = d[o + F_START] ?? 0;
-    const credit = d[o + F_CREDIT] ?? 0;
     const rate = d[o + F_RATE] ?? 0;
     const maxStrokes = d[o + F_MAX_STROKES] ?? 0;
-    let strokes = rate > 0 ? Math.floor((credit + rate * (atMs - start)) / STROKE_CREDIT) : 0;
+    let strokes = rate > 0 ? Math.floor(((d[o + F_CREDIT] ?? 0) + rate * (atMs - start)) / STROKE_CREDIT) : 0;
     if (strokes < 0) strokes = 0;
     if (strokes > maxStrokes) strokes = maxStrokes;
     const volume = strokes * LIMITS.strokeNl;
@@ -130,6 +145,16 @@ export class DoseHistory {
     const from = atMs - MS_PER_DAY;
     if (from < this.floorMs) return this.cumulativePgAt(atMs) - this.cumulativePgAt(this.floorMs) + this.preFloorPg;
     return this.cumulativePgAt(atMs) - this.cumulativePgAt(from);
+  }
+
+  /**
+   * Trailing 24 h ending now, given the exact cumulative total now (saves one lookup), or NaN when
+   * the window reaches before the history or its floor (unknown: callers fail safe).
+   */
+  trailingNowPg(nowMs: number, cumNowPg: number): number {
+    const from = nowMs - MS_PER_DAY;
+    if (from < this.floorMs) return Number.NaN;
+    return cumNowPg - this.cumulativePgAt(from);
   }
 
   /** Segment start times after `fromMs` (for window breakpoints), oldest first. */
@@ -144,8 +169,10 @@ export class DoseHistory {
   }
 
   /** Only the live entries, oldest first, so an empty or young history is small on the memory. */
-  toJSON(): DoseHistoryJson {
-    const first = Math.max(0, this.count - this.capacity);
+  toJSON(sinceMs: number = Number.NEGATIVE_INFINITY): DoseHistoryJson {
+    let first = Math.max(0, this.count - this.capacity);
+    // Keep the last segment starting at or before sinceMs and everything after it.
+    while (first + 1 < this.count && (this.data[((first + 1) % this.capacity) * FIELDS + F_START] ?? 0) <= sinceMs) first++;
     const data: number[] = [];
     for (let i = first; i < this.count; i++) {
       const o = (i % this.capacity) * FIELDS;
@@ -154,7 +181,9 @@ export class DoseHistory {
         data.push(Number.isFinite(x) ? x : -1);
       }
     }
-    return { capacity: this.capacity, count: this.count, data, floorMs: Number.isFinite(this.floorMs) ? this.floorMs : null, preFloorPg: this.preFloorPg };
+    // Dropped older entries mean windows before the first kept one are unknown: say so with the floor.
+    const floor = first > 0 ? (this.data[(first % this.capacity) * FIELDS + F_START] ?? 0) : this.floorMs;
+    return { capacity: this.capacity, count: this.count - first, data, floorMs: Number.isFinite(floor) ? floor : null, preFloorPg: this.preFloorPg };
   }
 
   /** An empty history that starts at `floorMs`, charging `preFloorPg` to windows reaching before it. */

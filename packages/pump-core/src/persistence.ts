@@ -21,6 +21,7 @@ import {
 import { LIMITS, type PumpModelId } from './limits.ts';
 import { Pump, type EventType, type PumpSnapshot, type TherapyType } from './pump.ts';
 import type { LogRecord } from './ring-log.ts';
+import { MS_PER_DAY } from './units.ts';
 
 export interface MemorySpec {
   settingsBankBytes: number;
@@ -43,6 +44,9 @@ export interface SelfTestResult {
   therapyRecords: number;
   corruptLogSlots: number;
 }
+
+/** Delivery history saved with the settings: enough for every 24 h window the pump will check after a restart. */
+const HISTORY_KEPT_MS = 2 * MS_PER_DAY;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -91,7 +95,7 @@ export class PumpMemory {
     let written = 0;
     written += this.saveLog('events', pump.events.readFrom(this.savedEventSeq), (seq) => (this.savedEventSeq = seq));
     written += this.saveLog('therapy', pump.therapyLog.readFrom(this.savedTherapySeq), (seq) => (this.savedTherapySeq = seq));
-    const payload = encoder.encode(JSON.stringify(pump.snapshot({ withLogs: false, withHistory: false })));
+    const payload = encoder.encode(JSON.stringify(pump.snapshot({ withLogs: false, historySinceMs: pump.nowMs - HISTORY_KEPT_MS })));
     writeSettings(this.device, this.layout, payload);
     return { logRecords: written, settingsBytes: payload.length };
   }

@@ -124,7 +124,12 @@ export function nextChangeAfter(table: WeekTable, localMs: number): number {
   if (table.constant) return Number.POSITIVE_INFINITY;
   const pos = weekPositionMs(localMs);
   const i = stepIndexAt(table, pos);
-  const nextStart = i + 1 < table.startsMs.length ? (table.startsMs[i + 1] ?? MS_PER_WEEK) : MS_PER_WEEK + (table.startsMs[0] ?? 0);
+  const n = table.startsMs.length;
+  let nextStart: number;
+  if (i + 1 < n) nextStart = table.startsMs[i + 1] ?? MS_PER_WEEK;
+  // Across the week's end the first step may carry on the last one's rate: skip to the real change.
+  else if (n > 1 && table.ratesNlPerDay[0] === table.ratesNlPerDay[n - 1]) nextStart = MS_PER_WEEK + (table.startsMs[1] ?? 0);
+  else nextStart = MS_PER_WEEK + (table.startsMs[0] ?? 0);
   return localMs + (nextStart - pos);
 }
 

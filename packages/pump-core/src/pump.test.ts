@@ -507,3 +507,57 @@ describe('dose accounting', () => {
     assert.equal(PG_PER_MCG * 4_800, 480_000 * 10_000);
   });
 });
+
+describe('maximum daily dose across time changes and recommits (found by the randomised run)', () => {
+  const peakHour = (): Prescription => ({
+    drugId: 'baclofen',
+    concentrationMcgPerMl: 500,
+    basal: {
+      kind: 'flex',
+      dayPrograms: [{ name: 'd', steps: [{ startMinute: 0, rateNlPerDay: 100_000 }, { startMinute: 12 * 60, rateNlPerDay: 2_000_000 }, { startMinute: 13 * 60, rateNlPerDay: 100_000 }] }],
+      week: [0, 0, 0, 0, 0, 0, 0],
+    },
+    maxRateNlPerDay: 24 * NL_PER_ML,
+    // 23 h at 0.1 mL/day + 1 h at 2 mL/day = 179 166.7 nL = 89.58 mcg, plus four strokes.
+    maxDailyDosePg: Math.ceil((100_000 * 23 + 2_000_000) / 24) * 500 + 4 * 250 * 500,
+    patientBolus: null,
+  });
+
+  it('an offset change that would repeat a high-rate hour is accepted, guarded, and never breaks the maximum', () => {
+    const pump = Pump.manufacture({ serial: 'G', model: 'thecal-20', atMs: T0 });
+    program(pump, T0, { refill: { withdrawnNl: 0, filledNl: 10 * NL_PER_ML, drugId: 'baclofen', concentrationMcgPerMl: 500 }, prescription: peakHour() }, ['daily-dose-below-soft-minimum']);
+    pump.advanceTo(T0 + 2 * MS_PER_DAY + 13 * MS_PER_HOUR);
+    const r = pump.execute(pump.nowMs, nextId(), { type: 'set-utc-offset', utcOffsetMs: -MS_PER_HOUR });
+    assert.ok(r.ok && r.detail['doseGuard'] === true);
+    const max = peakHour().maxDailyDosePg;
+    for (let t = pump.nowMs; t < T0 + 5 * MS_PER_DAY; t += 5 * MS_PER_MINUTE) {
+      pump.advanceTo(t);
+      assert.ok(pump.trailing24hPg() <= max + 250 * 500, `${pump.trailing24hPg()} > ${max}`);
+    }
+    assert.notEqual(pump.status().therapy.suspendedBy, 'safe-state');
+    assert.ok(pump.events.all().some((e) => e.type === 'dose-limit-clamp'));
+    assert.ok(pump.events.all().some((e) => e.type === 'dose-limit-released'));
+  });
+
+  it('a commit that leaves the safe state is checked against the maximum like any other', () => {
+    const pump = runningPump(morphineRx(continuous(1_900_000), null, { maxDailyDosePg: 20 * PG_PER_MG }));
+    pump.advanceTo(T0 + 30 * MS_PER_HOUR);
+    pump.enterSafeState('test');
+    pump.advanceTo(T0 + 31 * MS_PER_HOUR);
+    const r = program(pump, pump.nowMs, { prescription: morphineRx(continuous(1_900_000), null, { maxDailyDosePg: 20 * PG_PER_MG }) });
+    assert.ok(r.ok && (r.detail['projectedPeak24hPg'] as number) > 18 * PG_PER_MG, JSON.stringify(r));
+    assert.equal(pump.status().therapy.running, true);
+  });
+
+  it("a refill that changes nothing is not refused after the day's boluses were used", () => {
+    const bolus = { volumeNl: 10_000, durationMs: 10 * MS_PER_MINUTE, lockoutMs: 60 * MS_PER_MINUTE, maxPer24h: 8 };
+    const basal = continuous(500_000);
+    const max = 500_000 * 10_000 + 8 * 10_000 * 10_000 + 4 * 250 * 10_000;
+    const rx = morphineRx(basal, bolus, { maxDailyDosePg: max });
+    const pump = runningPump(rx);
+    for (let i = 0; i < 6; i++) assert.ok(pump.execute(T0 + (10 + i * 2) * MS_PER_HOUR, nextId(), { type: 'patient-bolus' }).ok);
+    pump.advanceTo(T0 + 32 * MS_PER_HOUR);
+    const r = tryProgram(pump, pump.nowMs, { refill: { withdrawnNl: pump.status().reservoir.volumeNl, filledNl: 20 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: 10_000 } });
+    assert.ok(r.ok, !r.ok ? r.message : '');
+  });
+});

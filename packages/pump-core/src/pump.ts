@@ -68,6 +68,8 @@ export type EventType =
   | 'power-restored'
   | 'self-test'
   | 'invariant-violation'
+  | 'dose-limit-clamp'
+  | 'dose-limit-released'
   | 'command-rejected'
   | 'security';
 export type TherapyType = 'patient-bolus-started' | 'patient-bolus-ended' | 'patient-bolus-denied' | 'daily-total';
@@ -128,6 +130,10 @@ export interface PumpStatus {
 }
 
 const SAFE = Number.MAX_SAFE_INTEGER;
+/** While the dose guard holds delivery back, it looks again this often. */
+const DOSE_GUARD_RECHECK_MS = 15 * MS_PER_MINUTE;
+/** Projections run this far ahead: a full 24 h window past the longest bolus. */
+const PROJECTION_HORIZON_MS = MS_PER_DAY + LIMITS.maxBolusDurationMs;
 
 export class Pump {
   readonly serial: string;
@@ -144,6 +150,8 @@ export class Pump {
   private catheterPrimed = false;
 
   private prescription: Prescription | null = null;
+  /** A frozen copy handed out by status(), made once per commit rather than once per read. */
+  private prescriptionView: Prescription | null = null;
   private table: WeekTable | null = null;
   private therapyOn = false;
   private lowReservoirNl: number = LIMITS.defaultLowReservoirNl;
@@ -174,6 +182,10 @@ export class Pump {
   private stallStartedMs = 0;
   private awaitingInterrogation = false;
   private safeStateReason: string | null = null;
+  /** Until when the conservative stroke-by-stroke dose guard runs (after a risky clock or offset change). */
+  private doseGuardUntilMs = 0;
+  private clampStartedMs: number | null = null;
+  private clampedNl = 0;
 
   private telemetryUj = 0;
   private eriAtMs: number | null = null;
@@ -276,16 +288,7 @@ export class Pump {
   }
 
   private pushHistory(rate: number): void {
-    this.history.push({
-      startMs: this.nowMs,
-      cumDeliveredNl: this.cumDeliveredNl,
-      cumDeliveredPg: this.cumDeliveredPg,
-      credit: this.credit,
-      rateNlPerDay: rate,
-      slugNl: this.slugNl,
-      slugConcMcgPerMl: this.slugConc,
-      concentrationMcgPerMl: this.concentrationMcgPerMl,
-    });
+    this.history.pushValues(this.nowMs, this.cumDeliveredNl, this.cumDeliveredPg, this.credit, rate, this.slugNl, this.slugConc, this.concentrationMcgPerMl);
     this.lastHistoryRate = rate;
     this.historyDirty = false;
   }
@@ -335,7 +338,16 @@ export class Pump {
     if (rate > 0) {
       let total = this.credit + rate * dt;
       let n = Math.floor(total / STROKE_CREDIT);
-      const limit = this.strokesToVolumeEvent();
+      let limit = this.strokesToVolumeEvent();
+      if (this.doseGuardUntilMs > this.nowMs && this.prescription !== null) {
+        const allowed = this.guardAllowedStrokes();
+        if (allowed <= 0) {
+          this.clampDelivery(rate, endMs);
+          return;
+        }
+        if (this.clampStartedMs !== null) this.releaseClamp();
+        if (allowed < limit) limit = allowed;
+      }
       if (n >= limit) {
         dt = Math.ceil((limit * STROKE_CREDIT - this.credit) / rate);
         total = this.credit + rate * dt;
@@ -357,6 +369,39 @@ export class Pump {
     } else {
       this.nowMs = endMs;
     }
+  }
+
+  /**
+   * After a clock or offset change that the projection showed could break the maximum daily dose,
+   * strokes are allowed only while the trailing 24 h (counting nothing as leaving the window, so
+   * conservatively) stays within the maximum plus one stroke.
+   */
+  private guardAllowedStrokes(): number {
+    const rx = this.prescription;
+    if (rx === null) return 0;
+    const strokePg = amountPg(LIMITS.strokeNl, Math.max(this.concentrationMcgPerMl, this.slugConc));
+    if (strokePg === 0) return Number.POSITIVE_INFINITY;
+    return Math.floor((rx.maxDailyDosePg - this.trailingUpperBoundPg()) / strokePg) + 1;
+  }
+
+  /** Deliver nothing until the next re-check: the commanded volume meanwhile is recorded as clamped. */
+  private clampDelivery(rate: number, endMs: number): void {
+    const until = Math.min(endMs, this.nowMs + DOSE_GUARD_RECHECK_MS);
+    if (this.clampStartedMs === null) {
+      this.clampStartedMs = this.nowMs;
+      this.logEvent('dose-limit-clamp', { trailing24hPg: this.trailingUpperBoundPg(), maxDailyDosePg: this.prescription?.maxDailyDosePg ?? 0, reason: 'max-daily-dose' });
+      this.haltBoluses('max-daily-dose');
+    }
+    this.clampedNl += Math.floor((rate * (until - this.nowMs)) / MS_PER_DAY);
+    // Record the held-back stretch as delivering nothing, so the 24 h sums never count phantom strokes.
+    this.pushHistory(0);
+    this.nowMs = until;
+    this.historyDirty = true;
+  }
+
+  private releaseClamp(): void {
+    this.logEvent('dose-limit-released', { clampedMs: this.nowMs - (this.clampStartedMs ?? this.nowMs), clampedNl: this.clampedNl });
+    this.clampStartedMs = null;
   }
 
   private deliverStrokes(n: number): void {
@@ -383,7 +428,7 @@ export class Pump {
       this.credit -= lost * STROKE_CREDIT;
     }
     this.emptyLatched = true;
-    this.historyDirty = true;
+    this.pushHistory(0);
     this.haltBoluses('reservoir-empty');
     this.raiseAlarm('reservoir-empty');
   }
@@ -473,17 +518,24 @@ export class Pump {
     this.dayBolusesDenied = 0;
   }
 
+  /** The invariants, checked after every event. Plain code, no closures: this runs millions of times. */
   private checkInvariants(): void {
     if (this.safeStateReason !== null) return;
-    const fail = (what: string) => this.enterSafeState(what);
-    if (!(this.reservoirNl >= 0) || this.reservoirNl > PUMP_MODELS[this.model].reservoirCapacityNl) return fail(`reservoir volume out of range: ${this.reservoirNl} nL`);
-    if (!(this.credit > -STROKE_CREDIT && this.credit < STROKE_CREDIT)) return fail(`stroke credit out of range: ${this.credit}`);
-    if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) return fail('delivered volume differs from stroke count');
-    if (!this.eosReached && this.batteryRemainingUj() < 0) return fail('battery energy below zero before end of service');
-    if (this.prescription !== null && this.cumDeliveredNl > 0) {
-      const trailing = this.history.trailing24hPg(this.nowMs);
-      const quantum = amountPg(LIMITS.strokeNl, Math.max(this.concentrationMcgPerMl, this.slugConc));
-      if (trailing > this.prescription.maxDailyDosePg + quantum) return fail(`24 h delivery ${fmtDose(trailing)} exceeds the maximum daily dose ${fmtDose(this.prescription.maxDailyDosePg)}`);
+    if (!(this.reservoirNl >= 0) || this.reservoirNl > PUMP_MODELS[this.model].reservoirCapacityNl) {
+      this.enterSafeState(`reservoir volume out of range: ${this.reservoirNl} nL`);
+    } else if (!(this.credit > -STROKE_CREDIT && this.credit < STROKE_CREDIT)) {
+      this.enterSafeState(`stroke credit out of range: ${this.credit}`);
+    } else if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) {
+      this.enterSafeState('delivered volume differs from stroke count');
+    } else if (!this.eosReached && this.batteryRemainingUj() < 0) {
+      this.enterSafeState('battery energy below zero before end of service');
+    } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
+      // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
+      const trailing = this.history.trailingNowPg(this.nowMs, this.cumDeliveredPg);
+      const quantum = LIMITS.strokeNl * (this.concentrationMcgPerMl > this.slugConc ? this.concentrationMcgPerMl : this.slugConc);
+      if (trailing > this.prescription.maxDailyDosePg + quantum) {
+        this.enterSafeState(`24 h delivery ${fmtDose(trailing)} exceeds the maximum daily dose ${fmtDose(this.prescription.maxDailyDosePg)}`);
+      }
     }
   }
 
@@ -655,10 +707,13 @@ export class Pump {
       case 'set-clock': {
         if (!Number.isSafeInteger(c.pumpUtcMs)) return this.no(id, 'invalid-command', `clock must be a whole number of ms, got ${c.pumpUtcMs}`);
         const before = this.pumpUtcMs();
+        const guarded = this.guardIfRisky((p) => {
+          p.clockCorrectionMs = c.pumpUtcMs - p.nowMs;
+        });
         this.clockCorrectionMs = c.pumpUtcMs - this.nowMs;
         this.historyDirty = true;
-        this.logEvent('clock-set', { fromUtcMs: before, toUtcMs: c.pumpUtcMs, stepMs: c.pumpUtcMs - before });
-        return this.ok(id, { stepMs: c.pumpUtcMs - before });
+        this.logEvent('clock-set', { fromUtcMs: before, toUtcMs: c.pumpUtcMs, stepMs: c.pumpUtcMs - before, doseGuard: guarded });
+        return this.ok(id, { stepMs: c.pumpUtcMs - before, doseGuard: guarded });
       }
       case 'set-utc-offset': {
         try {
@@ -667,10 +722,13 @@ export class Pump {
           return this.no(id, 'invalid-command', (e as Error).message);
         }
         const before = this.utcOffsetMs;
+        const guarded = this.guardIfRisky((p) => {
+          p.utcOffsetMs = c.utcOffsetMs;
+        });
         this.utcOffsetMs = c.utcOffsetMs;
         this.historyDirty = true;
-        this.logEvent('utc-offset-changed', { fromMs: before, toMs: c.utcOffsetMs });
-        return this.ok(id);
+        this.logEvent('utc-offset-changed', { fromMs: before, toMs: c.utcOffsetMs, doseGuard: guarded });
+        return this.ok(id, { doseGuard: guarded });
       }
       case 'interrogate': {
         const was = this.awaitingInterrogation;
@@ -840,11 +898,6 @@ export class Pump {
     for (const code of softCodes) this.logEvent('soft-limit-acknowledged', { code, stagedId });
     const detail = this.applyChanges(id, st.changes);
     this.staged = null;
-    if (this.safeStateReason !== null) {
-      this.logEvent('alarm-resolved', { code: 'safe-state', by: 'committed program' });
-      this.safeStateReason = null;
-      this.alarms.delete('safe-state');
-    }
     this.logEvent('program-committed', { stagedId, commandId: id });
     return this.ok(id, { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
   }
@@ -852,41 +905,72 @@ export class Pump {
   /**
    * Runs a throw-away copy of the pump with the changes applied for 24 h plus the longest bolus,
    * then checks every 24 h window that includes the future: past delivery plus what the copy
-   * delivered plus every patient bolus the prescription still allows.
+   * delivered plus every patient bolus the prescription would still allow in that window.
    */
   private projectPeakDose(changes: ChangeSet): { ok: true; peakPg: number } | { ok: false; reason: ReasonCode; message: string } {
     const rx = changes.prescription ?? this.prescription;
     if (rx === null) return { ok: true, peakPg: 0 };
+    const peak = this.projectPeak(rx, (copy) => {
+      copy.applyChanges('projection', changes);
+    });
+    if (Number.isNaN(peak.peakPg)) return { ok: false, reason: 'dose-history-incomplete', message: 'the pump cannot reconstruct the last 24 h of delivery; refusing to be safe' };
+    if (peak.peakPg > peak.limitPg) {
+      return {
+        ok: false,
+        reason: 'would-exceed-max-daily-dose',
+        message: `with what was delivered in the last 24 h, this change could deliver ${fmtDose(peak.peakPg)} in a 24 h window, more than the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`,
+      };
+    }
+    return { ok: true, peakPg: peak.peakPg };
+  }
+
+  /** For changes the pump must accept (clock, offset): if the projection breaks the maximum, guard delivery stroke by stroke. */
+  private guardIfRisky(apply: (copy: Pump) => void): boolean {
+    if (this.prescription === null || this.projection) return false;
+    const peak = this.projectPeak(this.prescription, apply);
+    if (!(peak.peakPg > peak.limitPg) && !Number.isNaN(peak.peakPg)) return false;
+    this.doseGuardUntilMs = this.nowMs + PROJECTION_HORIZON_MS;
+    return true;
+  }
+
+  /** Peak 24 h window (tip drug, plus patient boluses still allowed) over the projection horizon, and the limit it may reach. */
+  private projectPeak(rx: Prescription, apply: (copy: Pump) => void): { peakPg: number; limitPg: number } {
     const copy = this.cloneForProjection();
-    copy.applyChanges('projection', changes);
-    const horizon = this.nowMs + MS_PER_DAY + LIMITS.maxBolusDurationMs;
+    apply(copy);
+    const horizon = this.nowMs + PROJECTION_HORIZON_MS;
     copy.advanceTo(horizon);
-    const allowance = rx.patientBolus === null ? 0 : rx.patientBolus.maxPer24h * amountPg(rx.patientBolus.volumeNl, rx.concentrationMcgPerMl);
     const quantum = amountPg(LIMITS.strokeNl, Math.max(rx.concentrationMcgPerMl, this.concentrationMcgPerMl, this.slugConc));
+    const pb = rx.patientBolus;
+    const bolusPg = pb === null ? 0 : amountPg(pb.volumeNl, rx.concentrationMcgPerMl);
     const ends = new Set<number>([this.nowMs, horizon]);
     for (const t of copy.history.startsAfter(this.nowMs - MS_PER_DAY)) {
       if (t > this.nowMs) ends.add(t);
       if (t + MS_PER_DAY > this.nowMs && t + MS_PER_DAY <= horizon) ends.add(t + MS_PER_DAY);
     }
+    for (const end of this.recentBolusEnds) {
+      const e = (end === Number.POSITIVE_INFINITY ? this.nowMs : end) + MS_PER_DAY;
+      if (e > this.nowMs && e <= horizon) ends.add(e);
+    }
     let peak = 0;
     for (const e of ends) {
       const w = copy.history.trailing24hPg(e);
-      if (Number.isNaN(w)) return { ok: false, reason: 'dose-history-incomplete', message: 'the pump cannot reconstruct the last 24 h of delivery; refusing to be safe' };
-      peak = Math.max(peak, w + quantum);
+      if (Number.isNaN(w)) return { peakPg: Number.NaN, limitPg: rx.maxDailyDosePg + quantum };
+      // Boluses already in this window are in w; the count rule lets only the rest happen in it.
+      const counted = this.recentBolusEnds.filter((end) => end > e - MS_PER_DAY).length;
+      const future = pb === null ? 0 : Math.max(0, pb.maxPer24h - counted) * bolusPg;
+      if (w + future > peak) peak = w + future;
     }
-    peak += allowance;
-    if (peak > rx.maxDailyDosePg) {
-      return {
-        ok: false,
-        reason: 'would-exceed-max-daily-dose',
-        message: `with what was delivered in the last 24 h, this change could deliver ${fmtDose(peak)} in a 24 h window, more than the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`,
-      };
-    }
-    return { ok: true, peakPg: peak };
+    return { peakPg: peak, limitPg: rx.maxDailyDosePg + quantum };
   }
 
   private applyChanges(id: string, changes: ChangeSet): Record<string, unknown> {
     const detail: Record<string, unknown> = {};
+    if (this.safeStateReason !== null) {
+      // A reviewed, committed program is how the pump leaves its safe state.
+      this.logEvent('alarm-resolved', { code: 'safe-state', by: 'committed program' });
+      this.safeStateReason = null;
+      this.alarms.delete('safe-state');
+    }
     const d = changes.device;
     if (d !== undefined) {
       if (d.patientId !== undefined) this.patientId = d.patientId;
@@ -950,6 +1034,7 @@ export class Pump {
     const p = changes.prescription;
     if (p !== undefined) {
       this.prescription = structuredClone(p);
+      this.prescriptionView = deepFreeze(structuredClone(p));
       this.table = buildWeekTable(p.basal);
       this.therapyOn = true;
     }
@@ -974,13 +1059,15 @@ export class Pump {
     return detail;
   }
 
+  private denyBolus(id: string, reason: ReasonCode, message: string, extra: Record<string, number | string | null> = {}): CommandResult {
+    this.dayBolusesDenied += 1;
+    this.logTherapy('patient-bolus-denied', { commandId: id, reason, ...extra });
+    const res = this.no(id, reason, message);
+    return Object.keys(extra).length === 0 || res.ok ? res : { ...res, detail: extra };
+  }
+
   private requestPatientBolus(id: string): CommandResult {
-    const deny = (reason: ReasonCode, message: string, extra: Record<string, number | string | null> = {}): CommandResult => {
-      this.dayBolusesDenied += 1;
-      this.logTherapy('patient-bolus-denied', { commandId: id, reason, ...extra });
-      const res = this.no(id, reason, message);
-      return Object.keys(extra).length === 0 || res.ok ? res : { ...res, detail: extra };
-    };
+    const deny = this.denyBolus.bind(this, id);
     const rx = this.prescription;
     const susp = this.suspendReason();
     if (rx === null || rx.patientBolus === null) return deny('patient-bolus-not-enabled', 'patient boluses are not enabled for this prescription');
@@ -1000,7 +1087,7 @@ export class Pump {
     }
     if (this.reservoirNl < pb.volumeNl) return deny('reservoir-insufficient', 'the reservoir holds less than one bolus');
     const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
-    const trailing = this.history.trailing24hPg(now);
+    const trailing = this.history.trailingNowPg(now, this.cumDeliveredPg);
     if (Number.isNaN(trailing)) return deny('dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
     const basalDuring = this.table === null ? 0 : Math.ceil(creditBetween(this.table, this.localMs(), this.localMs() + pb.durationMs) / MS_PER_DAY);
     const projected = trailing + bolusPg + amountPg(basalDuring, Math.max(this.concentrationMcgPerMl, this.slugConc));
@@ -1061,13 +1148,14 @@ export class Pump {
 
   // ---------------------------------------------------------------- reading
 
+  /** Drug at the tip in the last 24 h (exact), or NaN if the pump's history cannot reach back that far. */
   trailing24hPg(): number {
-    return this.history.trailing24hPg(this.nowMs);
+    return this.history.trailingNowPg(this.nowMs, this.cumDeliveredPg);
   }
 
   /** The trailing 24 h total, or, if the history cannot say, the most it could be (the prescribed maximum). */
   private trailingUpperBoundPg(): number {
-    const t = this.history.trailing24hPg(this.nowMs);
+    const t = this.history.trailingNowPg(this.nowMs, this.cumDeliveredPg);
     return Number.isNaN(t) ? (this.prescription?.maxDailyDosePg ?? 0) : t;
   }
 
@@ -1102,7 +1190,7 @@ export class Pump {
         currentRateNlPerDay: this.commandedRateNlPerDay(),
         mode: susp !== null ? 'stopped' : this.override !== null ? `${this.override.kind}-bolus` : rx?.basal.kind ?? 'stopped',
       },
-      prescription: rx === null ? null : structuredClone(rx),
+      prescription: this.prescriptionView,
       device: { patientId: this.patientId, implantDateMs: this.implantDateMs, catheter: this.catheter === null ? null : { ...this.catheter }, catheterPrimed: this.catheterPrimed },
       reservoir: {
         volumeNl: this.reservoirNl,
@@ -1119,7 +1207,7 @@ export class Pump {
         undeliveredNl: this.undeliveredNl,
         todayNl: this.dayNl,
         todayPg: this.dayPg,
-        trailing24hPg: this.history.trailing24hPg(now),
+        trailing24hPg: this.trailing24hPg(),
       },
       bolus,
       patientBolus: { enabled: rx?.patientBolus != null, nextAllowedAtMs: nextAllowed, usedIn24h: used, allowedPer24h: rx?.patientBolus?.maxPer24h ?? 0 },
@@ -1173,17 +1261,29 @@ export class Pump {
 
   // ---------------------------------------------------------------- copies
 
+  /** A copy that shares nothing mutable with this pump, keeps no logs and emits nothing. */
   private cloneForProjection(): Pump {
-    const c = Pump.fromSnapshot(this.snapshot({ withLogs: false }));
-    c.projection = true;
+    const c = Object.create(Pump.prototype) as Pump;
+    Object.assign(c, this);
+    const m = c as unknown as Record<string, unknown>;
+    m['projection'] = true;
+    m['alarms'] = new Map([...this.alarms].map(([k, v]) => [k, { ...v }]));
+    m['override'] = this.override === null ? null : { ...this.override };
+    m['patientBolus'] = this.patientBolus === null ? null : { ...this.patientBolus };
+    m['recentBolusEnds'] = [...this.recentBolusEnds];
+    m['history'] = this.history.clone();
+    m['events'] = new RingLog<EventType>(1);
+    m['therapyLog'] = new RingLog<TherapyType>(1);
+    m['outputs'] = [];
+    m['commandIds'] = [];
+    m['commandResults'] = new Map();
     return c;
   }
 
   /** Plain, JSON-safe copy of the whole state. */
-  snapshot(opts: { withLogs?: boolean; withHistory?: boolean } = {}): PumpSnapshot {
+  snapshot(opts: { withLogs?: boolean; historySinceMs?: number } = {}): PumpSnapshot {
     const withLogs = opts.withLogs ?? true;
-    const withHistory = opts.withHistory ?? true;
-    const { events, therapyLog, history, alarms, outputs, override, commandResults, table, ...rest } = this as unknown as Record<string, unknown> & {
+    const { events, therapyLog, history, alarms, outputs, override, commandResults, table, prescriptionView, ...rest } = this as unknown as Record<string, unknown> & {
       events: RingLog<EventType>;
       therapyLog: RingLog<TherapyType>;
       history: DoseHistory;
@@ -1192,9 +1292,11 @@ export class Pump {
       override: Override | null;
       commandResults: Map<string, CommandResult>;
       table: WeekTable | null;
+      prescriptionView: Prescription | null;
     };
     void outputs;
     void table;
+    void prescriptionView;
     const o = override === null ? null : { ...override, bridgeTable: null, bridgeBasal: override.bridgeTable === null ? null : true };
     return structuredClone({
       version: 1 as const,
@@ -1203,7 +1305,7 @@ export class Pump {
       override: o,
       bridgeTable: override?.bridgeTable ? tableToJson(override.bridgeTable) : null,
       commandResults: [...commandResults.entries()],
-      history: withHistory ? history.toJSON() : DoseHistory.startingAt(this.nowMs, this.trailingUpperBoundPg()).toJSON(),
+      history: history.toJSON(opts.historySinceMs),
       events: withLogs ? { records: events.all(), nextSeq: events.nextSequence } : { records: [], nextSeq: events.nextSequence },
       therapy: withLogs ? { records: therapyLog.all(), nextSeq: therapyLog.nextSequence } : { records: [], nextSeq: therapyLog.nextSequence },
     });
@@ -1217,6 +1319,7 @@ export class Pump {
     pump.alarms = new Map(s.alarms.map((a) => [a.code, { ...a }]));
     pump.override = s.override === null ? null : { ...(s.override as unknown as Override), bridgeTable: s.bridgeTable === null ? null : tableFromJson(s.bridgeTable) };
     pump.table = pump.prescription === null ? null : buildWeekTable(pump.prescription.basal);
+    pump.prescriptionView = pump.prescription === null ? null : deepFreeze(structuredClone(pump.prescription));
     pump.commandResults = new Map(s.commandResults);
     pump.history = DoseHistory.fromJSON(s.history);
     pump.events = RingLog.fromRecords(LIMITS.eventLogCapacity, s.events.records as LogRecord<EventType>[], s.events.nextSeq);
@@ -1287,6 +1390,14 @@ function restoreSpecial(x: Record<string, unknown>): Record<string, unknown> {
     else out[k] = v;
   }
   return out;
+}
+
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
 }
 
 function checkOffset(offsetMs: number): void {
