@@ -140,6 +140,8 @@ export class ProgrammedModel {
   private stopped = false;
   private stallUntil = Number.NEGATIVE_INFINITY;
   private safeState = false;
+  /** The core's dose guard is holding delivery back (from its own log: dose-limit-clamp .. released). */
+  private clamped = false;
   clockCorrectionMs = 0;
   utcOffsetMs: number;
   private boluses: FixedRateDelivery[] = [];
@@ -151,7 +153,7 @@ export class ProgrammedModel {
   }
 
   suspendedAt(t: number): boolean {
-    return this.basal === null || this.stopped || this.safeState || t < this.stallUntil;
+    return this.basal === null || this.stopped || this.safeState || this.clamped || t < this.stallUntil;
   }
   get bolusRunning(): boolean {
     return this.boluses.length > 0;
@@ -164,7 +166,7 @@ export class ProgrammedModel {
     if (to < this.t) throw new RangeError(`model time went backwards: ${to} < ${this.t}`);
     while (this.t < to) {
       if (this.suspendedAt(this.t)) {
-        const onlyStalled = this.basal !== null && !this.stopped && !this.safeState;
+        const onlyStalled = this.basal !== null && !this.stopped && !this.safeState && !this.clamped;
         this.t = onlyStalled ? Math.min(to, this.stallUntil) : to;
         continue;
       }
@@ -227,6 +229,15 @@ export class ProgrammedModel {
     this.safeState = true;
     this.boluses = [];
     this.override = null;
+  }
+  /** The dose guard stopped delivery: commanded volume is not integrated and running boluses end. */
+  clampFrom(): void {
+    this.clamped = true;
+    this.boluses = [];
+    this.override = null;
+  }
+  clampEnd(): void {
+    this.clamped = false;
   }
   stall(untilMs: number): void {
     this.stallUntil = Math.max(this.stallUntil, untilMs);

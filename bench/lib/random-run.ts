@@ -58,6 +58,8 @@ export interface PatientOutcome {
   index: number;
   description: string;
   simulatedDays: number;
+  /** Episodes in which the core's dose guard held delivery back after a risky clock or offset change. */
+  doseGuardClamps: number;
   pumps: number;
   checks: number;
   maxErrorStrokes: number;
@@ -261,6 +263,7 @@ export function runRandomPatient(seed: number, index: number, years: number): Pa
     index,
     description: describe(rx),
     simulatedDays: 0,
+    doseGuardClamps: 0,
     pumps: 0,
     checks: 0,
     maxErrorStrokes: 0,
@@ -328,6 +331,15 @@ export function runRandomPatient(seed: number, index: number, years: number): Pa
     const fresh = pump.events.readFrom(seenSeq);
     seenSeq = pump.events.nextSequence;
     for (const e of fresh) {
+      if (e.type === 'dose-limit-clamp' || e.type === 'dose-limit-released') {
+        // A deliberate, logged deviation from the program: the model follows the pump's record of it.
+        model.advance(Math.max(model.t, e.utcMs - model.clockCorrectionMs));
+        if (e.type === 'dose-limit-clamp') {
+          model.clampFrom();
+          out.doseGuardClamps += 1;
+        } else model.clampEnd();
+        continue;
+      }
       if (e.type !== 'invariant-violation') continue;
       const t = e.utcMs - model.clockCorrectionMs;
       model.advance(Math.max(model.t, t));

@@ -44,3 +44,17 @@ export function formatLocal(utcMs: number, utcOffsetMs: number): string {
   const mm = String(Math.floor((abs % 3_600_000) / 60_000)).padStart(2, '0');
   return `${local}${sign}${hh}:${mm}`;
 }
+
+/** "YYYY-MM-DD" of a day index (days since 1970-01-01), by Howard Hinnant's civil-from-days algorithm: no Date object per day. */
+export function isoDateOfDay(dayIndex: number): string {
+  const z = dayIndex + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}

@@ -11,7 +11,7 @@
 import { DoseHistory, STROKE_CREDIT, tipAmountPg, type DoseHistoryJson } from './dose-history.ts';
 import { DRUG_LIBRARY, isDrugId, type DrugId } from './drugs.ts';
 import { BATTERY, LIMITS, PUMP_MODELS, type PumpModelId } from './limits.ts';
-import { localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
+import { isoDateOfDay, localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
 import {
   buildWeekTable,
   creditBetween,
@@ -139,6 +139,7 @@ export class Pump {
   readonly serial: string;
   readonly model: PumpModelId;
   readonly manufacturedAtMs: number;
+  private readonly reservoirCapacityNl: number;
 
   nowMs: number;
   private clockCorrectionMs = 0;
@@ -198,11 +199,16 @@ export class Pump {
   therapyLog: RingLog<TherapyType>;
   private history = new DoseHistory();
   private lastHistoryRate = Number.NaN;
+  private stepTable: WeekTable | null = null;
+  private stepRate = 0;
+  private stepFromLocal = 0;
+  private stepToLocal = 0;
   private historyDirty = true;
 
   private staged: StagedProgram | null = null;
   private nextStagedId = 1;
   private commandIds: string[] = [];
+  private commandCount = 0;
   private commandResults = new Map<string, CommandResult>();
 
   private dayIndex: number;
@@ -222,6 +228,7 @@ export class Pump {
     this.serial = serial;
     this.model = model;
     this.manufacturedAtMs = atMs;
+    this.reservoirCapacityNl = PUMP_MODELS[model].reservoirCapacityNl;
     this.nowMs = atMs;
     this.utcOffsetMs = utcOffsetMs;
     this.events = new RingLog<EventType>(LIMITS.eventLogCapacity);
@@ -261,10 +268,27 @@ export class Pump {
 
   private basalRateNow(): number {
     if (this.override !== null) {
-      if (this.override.kind === 'bridge' && this.override.bridgeTable !== null) return rateAt(this.override.bridgeTable, this.localMs());
+      if (this.override.kind === 'bridge' && this.override.bridgeTable !== null) return this.stepAt(this.override.bridgeTable, this.localMs());
       return this.override.rateNlPerDay;
     }
-    return this.table === null ? 0 : rateAt(this.table, this.localMs());
+    return this.table === null ? 0 : this.stepAt(this.table, this.localMs());
+  }
+
+  /**
+   * Rate of `table` at a local time, remembering the step found (its local start and end) so
+   * the many lookups inside one step cost a comparison, not a search. Keyed by local time, so a
+   * clock or offset change simply misses the cache.
+   */
+  private stepAt(table: WeekTable, local: number): number {
+    if (table === this.stepTable && local >= this.stepFromLocal && local < this.stepToLocal) return this.stepRate;
+    const rate = rateAt(table, local);
+    const next = nextChangeAfter(table, local);
+    this.stepTable = table;
+    this.stepRate = rate;
+    this.stepToLocal = next;
+    // Only the end matters for correctness of later hits: the start is this lookup's instant.
+    this.stepFromLocal = local;
+    return rate;
   }
 
   /** The commanded rate right now (0 while suspended). */
@@ -300,7 +324,8 @@ export class Pump {
     if (rate > 0) {
       const table = this.override === null ? this.table : this.override.bridgeTable;
       if (table !== null && (this.override === null || this.override.kind === 'bridge')) {
-        next = Math.min(next, now + (nextChangeAfter(table, local) - local));
+        this.stepAt(table, local);
+        next = Math.min(next, now + (this.stepToLocal - local));
       }
       if (this.override !== null) {
         const r = this.basalRateNow();
@@ -339,6 +364,7 @@ export class Pump {
       let total = this.credit + rate * dt;
       let n = Math.floor(total / STROKE_CREDIT);
       let limit = this.strokesToVolumeEvent();
+      if (this.clampStartedMs !== null && !(this.doseGuardUntilMs > this.nowMs)) this.releaseClamp();
       if (this.doseGuardUntilMs > this.nowMs && this.prescription !== null) {
         const allowed = this.guardAllowedStrokes();
         if (allowed <= 0) {
@@ -457,8 +483,8 @@ export class Pump {
       this.resolveAlarm('motor-stall');
       this.historyDirty = true;
     }
+    const remaining = this.batteryRemainingUj();
     if (this.eriAtMs === null) {
-      const remaining = this.batteryRemainingUj();
       if (remaining <= BATTERY.eriReserveUj) {
         this.eriAtMs = now;
         this.eosAtMs = now + BATTERY.eriToEosMs;
@@ -466,7 +492,7 @@ export class Pump {
         this.raiseAlarm('eri');
       }
     }
-    if (this.eosReached && !this.depleted && this.batteryRemainingUj() <= 0) {
+    if (this.eosReached && !this.depleted && remaining <= 0) {
       // Past end of service the electronics run the battery flat; then nothing can sound.
       this.depleted = true;
       this.logEvent('battery-depleted', {});
@@ -493,7 +519,7 @@ export class Pump {
         a.nextAnnounceMs = now + interval;
       }
     }
-    this.checkInvariants();
+    this.checkInvariants(remaining);
   }
 
   private closeDay(newDay: number): void {
@@ -503,7 +529,7 @@ export class Pump {
         utcOffsetMs: this.utcOffsetMs,
         type: 'daily-total',
         data: {
-          localDate: new Date(this.dayIndex * MS_PER_DAY).toISOString().slice(0, 10),
+          localDate: isoDateOfDay(this.dayIndex),
           deliveredNl: this.dayNl,
           deliveredPg: this.dayPg,
           patientBolusesDelivered: this.dayBolusesDelivered,
@@ -519,15 +545,15 @@ export class Pump {
   }
 
   /** The invariants, checked after every event. Plain code, no closures: this runs millions of times. */
-  private checkInvariants(): void {
+  private checkInvariants(batteryRemainingUj: number): void {
     if (this.safeStateReason !== null) return;
-    if (!(this.reservoirNl >= 0) || this.reservoirNl > PUMP_MODELS[this.model].reservoirCapacityNl) {
+    if (!(this.reservoirNl >= 0) || this.reservoirNl > this.reservoirCapacityNl) {
       this.enterSafeState(`reservoir volume out of range: ${this.reservoirNl} nL`);
     } else if (!(this.credit > -STROKE_CREDIT && this.credit < STROKE_CREDIT)) {
       this.enterSafeState(`stroke credit out of range: ${this.credit}`);
     } else if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) {
       this.enterSafeState('delivered volume differs from stroke count');
-    } else if (!this.eosReached && this.batteryRemainingUj() < 0) {
+    } else if (!this.eosReached && batteryRemainingUj < 0) {
       this.enterSafeState('battery energy below zero before end of service');
     } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
       // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
@@ -643,12 +669,13 @@ export class Pump {
   }
 
   private remember(commandId: string, result: CommandResult): void {
-    this.commandIds.push(commandId);
+    // A ring of ids: the oldest one's answer is forgotten when a new one arrives.
+    const slot = this.commandCount % LIMITS.commandMemory;
+    const old = this.commandIds[slot];
+    if (old !== undefined) this.commandResults.delete(old);
+    this.commandIds[slot] = commandId;
     this.commandResults.set(commandId, result);
-    while (this.commandIds.length > LIMITS.commandMemory) {
-      const old = this.commandIds.shift();
-      if (old !== undefined) this.commandResults.delete(old);
-    }
+    this.commandCount += 1;
   }
 
   private ok(commandId: string, detail: Record<string, unknown> = {}): CommandResult {
@@ -892,14 +919,23 @@ export class Pump {
     if (missing.length > 0) {
       return this.no(id, 'soft-limits-not-acknowledged', `these soft limits need an explicit acknowledgement: ${missing.join(', ')}`, issues.filter((i) => missing.includes(i.code)));
     }
-    const peak = this.projectPeakDose(st.changes);
+    // A change that leaves delivery as it is (same drug and concentration, no program, no bolus)
+    // is never refused on the maximum: refusing a plain refill would only empty the pump.
+    const r = st.changes.refill;
+    const changesDelivery =
+      st.changes.prescription !== undefined ||
+      st.changes.bolus !== undefined ||
+      st.changes.device?.catheter !== undefined ||
+      (r !== undefined && (r.drugId !== this.drugId || r.concentrationMcgPerMl !== this.concentrationMcgPerMl)) ||
+      this.safeStateReason !== null;
+    const peak = changesDelivery ? this.projectPeakDose(st.changes) : { ok: true as const, peakPg: Number.NaN };
     if (!peak.ok) return this.no(id, peak.reason, peak.message);
 
     for (const code of softCodes) this.logEvent('soft-limit-acknowledged', { code, stagedId });
     const detail = this.applyChanges(id, st.changes);
     this.staged = null;
     this.logEvent('program-committed', { stagedId, commandId: id });
-    return this.ok(id, { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
+    return this.ok(id, Number.isNaN(peak.peakPg) ? { ...detail, stagedId } : { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
   }
 
   /**
@@ -1080,7 +1116,9 @@ export class Pump {
       const next = this.lastPatientBolusStartMs + pb.lockoutMs;
       return deny('lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
     }
-    this.recentBolusEnds = this.recentBolusEnds.filter((end) => end > now - MS_PER_DAY);
+    let kept = 0;
+    for (const end of this.recentBolusEnds) if (end > now - MS_PER_DAY) this.recentBolusEnds[kept++] = end;
+    this.recentBolusEnds.length = kept;
     if (this.recentBolusEnds.length >= pb.maxPer24h) {
       const next = Math.min(...this.recentBolusEnds) + MS_PER_DAY;
       return deny('count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
@@ -1263,7 +1301,9 @@ export class Pump {
 
   /** A copy that shares nothing mutable with this pump, keeps no logs and emits nothing. */
   private cloneForProjection(): Pump {
-    const c = Object.create(Pump.prototype) as Pump;
+    // Built by the constructor, then overwritten field by field, so the copy has the same shape
+    // (hidden class) as every other pump and the engine's inline caches stay monomorphic.
+    const c = new Pump(this.serial, this.model, this.manufacturedAtMs, this.utcOffsetMs);
     Object.assign(c, this);
     const m = c as unknown as Record<string, unknown>;
     m['projection'] = true;

@@ -24,3 +24,13 @@ describe('ring log', () => {
     assert.throws(() => new RingLog(0), /positive integer/);
   });
 });
+
+describe('calendar dates without Date objects', () => {
+  it('isoDateOfDay agrees with Date for every day from 1900 to 2200', async () => {
+    const { isoDateOfDay } = await import('./local-time.ts');
+    for (let day = -25_567; day < 84_000; day += 1) {
+      const expected = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      if (isoDateOfDay(day) !== expected) assert.fail(`day ${day}: ${isoDateOfDay(day)} != ${expected}`);
+    }
+  });
+});

@@ -25,7 +25,7 @@ export class RingLog<T extends string = string> {
   }
 
   append(record: Omit<LogRecord<T>, 'seq'>): LogRecord<T> {
-    const full: LogRecord<T> = { seq: this.nextSeq, ...record };
+    const full: LogRecord<T> = { seq: this.nextSeq, utcMs: record.utcMs, utcOffsetMs: record.utcOffsetMs, type: record.type, data: record.data };
     this.records[this.nextSeq % this.capacity] = full;
     this.nextSeq += 1;
     return full;
