@@ -118,7 +118,8 @@ export interface PumpStatus {
   prescription: Prescription | null;
   device: { patientId: string | null; implantDateMs: number | null; catheter: CatheterInfo | null; catheterPrimed: boolean };
   reservoir: { volumeNl: number; capacityNl: number; drugId: DrugId | null; concentrationMcgPerMl: number; lowAlarmNl: number; lastRefillMs: number | null };
-  delivered: { totalNl: number; totalPg: number; strokes: number; undeliveredNl: number; todayNl: number; todayPg: number; trailing24hPg: number };
+  /** trailing24hPg is null when the pump's history cannot reach back 24 h. */
+  delivered: { totalNl: number; totalPg: number; strokes: number; undeliveredNl: number; todayNl: number; todayPg: number; trailing24hPg: number | null };
   bolus: { kind: OverrideKind | 'patient'; commandId: string; requestedNl: number; startedMs: number } | null;
   patientBolus: { enabled: boolean; nextAllowedAtMs: number | null; usedIn24h: number; allowedPer24h: number };
   battery: { remainingUj: number; capacityUj: number; eriAtMs: number | null; endOfServiceAtMs: number | null; replaceByMs: number };
@@ -496,7 +497,7 @@ export class Pump {
       // Past end of service the electronics run the battery flat; then nothing can sound.
       this.depleted = true;
       this.logEvent('battery-depleted', {});
-      this.alarms.clear();
+      for (const code of [...this.alarms.keys()]) this.resolveAlarm(code);
     }
     if (this.eosAtMs !== null && !this.eosReached && now >= this.eosAtMs) {
       this.eosReached = true;
@@ -722,7 +723,7 @@ export class Pump {
         if (a === undefined) return this.no(id, 'alarm-not-active', `alarm "${c.code}" is not active`);
         a.acknowledged = true;
         this.logEvent('alarm-cleared', { code: c.code });
-        if (c.code === 'refill-reminder') this.alarms.delete(c.code);
+        if (c.code === 'refill-reminder') this.resolveAlarm(c.code);
         return this.ok(id);
       }
       case 'alarm-test': {
@@ -1003,9 +1004,8 @@ export class Pump {
     const detail: Record<string, unknown> = {};
     if (this.safeStateReason !== null) {
       // A reviewed, committed program is how the pump leaves its safe state.
-      this.logEvent('alarm-resolved', { code: 'safe-state', by: 'committed program' });
       this.safeStateReason = null;
-      this.alarms.delete('safe-state');
+      this.resolveAlarm('safe-state');
     }
     const d = changes.device;
     if (d !== undefined) {
@@ -1064,7 +1064,7 @@ export class Pump {
       }
       if (a.refillReminderUtcMs !== undefined) {
         this.refillReminderUtcMs = a.refillReminderUtcMs;
-        this.alarms.delete('refill-reminder');
+        this.resolveAlarm('refill-reminder');
       }
     }
     const p = changes.prescription;
@@ -1103,34 +1103,33 @@ export class Pump {
   }
 
   private requestPatientBolus(id: string): CommandResult {
-    const deny = this.denyBolus.bind(this, id);
     const rx = this.prescription;
     const susp = this.suspendReason();
-    if (rx === null || rx.patientBolus === null) return deny('patient-bolus-not-enabled', 'patient boluses are not enabled for this prescription');
-    if (susp === 'stopped') return deny('therapy-stopped', 'therapy is stopped');
-    if (susp !== null) return deny('therapy-suspended', `delivery is suspended (${susp})`);
-    if (this.override !== null) return deny('clinician-bolus-active', `a ${this.override.kind} bolus is running`);
+    if (rx === null || rx.patientBolus === null) return this.denyBolus(id, 'patient-bolus-not-enabled', 'patient boluses are not enabled for this prescription');
+    if (susp === 'stopped') return this.denyBolus(id, 'therapy-stopped', 'therapy is stopped');
+    if (susp !== null) return this.denyBolus(id, 'therapy-suspended', `delivery is suspended (${susp})`);
+    if (this.override !== null) return this.denyBolus(id, 'clinician-bolus-active', `a ${this.override.kind} bolus is running`);
     const pb = rx.patientBolus;
     const now = this.nowMs;
     if (this.lastPatientBolusStartMs !== null && now - this.lastPatientBolusStartMs < pb.lockoutMs) {
       const next = this.lastPatientBolusStartMs + pb.lockoutMs;
-      return deny('lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
+      return this.denyBolus(id, 'lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
     }
     let kept = 0;
     for (const end of this.recentBolusEnds) if (end > now - MS_PER_DAY) this.recentBolusEnds[kept++] = end;
     this.recentBolusEnds.length = kept;
     if (this.recentBolusEnds.length >= pb.maxPer24h) {
       const next = Math.min(...this.recentBolusEnds) + MS_PER_DAY;
-      return deny('count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
+      return this.denyBolus(id, 'count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
     }
-    if (this.reservoirNl < pb.volumeNl) return deny('reservoir-insufficient', 'the reservoir holds less than one bolus');
+    if (this.reservoirNl < pb.volumeNl) return this.denyBolus(id, 'reservoir-insufficient', 'the reservoir holds less than one bolus');
     const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
     const trailing = this.history.trailingNowPg(now, this.cumDeliveredPg);
-    if (Number.isNaN(trailing)) return deny('dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
+    if (Number.isNaN(trailing)) return this.denyBolus(id, 'dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
     const basalDuring = this.table === null ? 0 : Math.ceil(creditBetween(this.table, this.localMs(), this.localMs() + pb.durationMs) / MS_PER_DAY);
     const projected = trailing + bolusPg + amountPg(basalDuring, Math.max(this.concentrationMcgPerMl, this.slugConc));
     if (projected > rx.maxDailyDosePg) {
-      return deny('max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
+      return this.denyBolus(id, 'max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
     }
     this.patientBolus = { commandId: id, startedMs: now, requestedNl: pb.volumeNl, remainingCredit: pb.volumeNl * MS_PER_DAY, rateNlPerDay: Math.ceil((pb.volumeNl * MS_PER_DAY) / pb.durationMs) };
     this.lastPatientBolusStartMs = now;
@@ -1245,7 +1244,7 @@ export class Pump {
         undeliveredNl: this.undeliveredNl,
         todayNl: this.dayNl,
         todayPg: this.dayPg,
-        trailing24hPg: this.trailing24hPg(),
+        trailing24hPg: Number.isNaN(this.trailing24hPg()) ? null : this.trailing24hPg(),
       },
       bolus,
       patientBolus: { enabled: rx?.patientBolus != null, nextAllowedAtMs: nextAllowed, usedIn24h: used, allowedPer24h: rx?.patientBolus?.maxPer24h ?? 0 },
