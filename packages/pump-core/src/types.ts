@@ -14,25 +14,20 @@ export type AlarmCode =
   | 'eri'
   | 'refill-reminder';
 
-export const CRITICAL_ALARMS: ReadonlySet<AlarmCode> = new Set([
-  'reservoir-empty',
-  'motor-stall',
-  'end-of-service',
-  'low-battery-reset',
-  'memory-error',
-  'safe-state',
-]);
-export const ALARM_CODES: readonly AlarmCode[] = [
-  'reservoir-empty',
-  'motor-stall',
-  'end-of-service',
-  'low-battery-reset',
-  'memory-error',
-  'safe-state',
-  'reservoir-low',
-  'eri',
-  'refill-reminder',
-];
+/** Every alarm and its kind (DOMAIN 2.1): critical alarms sound the 3 s two-tone, the others a 1 s single tone. */
+export const ALARM_KINDS: Readonly<Record<AlarmCode, 'critical' | 'non-critical'>> = {
+  'reservoir-empty': 'critical',
+  'motor-stall': 'critical',
+  'end-of-service': 'critical',
+  'low-battery-reset': 'critical',
+  'memory-error': 'critical',
+  'safe-state': 'critical',
+  'reservoir-low': 'non-critical',
+  eri: 'non-critical',
+  'refill-reminder': 'non-critical',
+};
+export const ALARM_CODES = Object.keys(ALARM_KINDS) as readonly AlarmCode[];
+export const CRITICAL_ALARMS: ReadonlySet<AlarmCode> = new Set(ALARM_CODES.filter((c) => ALARM_KINDS[c] === 'critical'));
 
 export interface CatheterInfo {
   model: string;
