@@ -248,6 +248,20 @@ describe('patient bolus', () => {
     assert.equal(pump.therapyLog.all().filter((x) => x.type === 'patient-bolus-denied').length, 1);
   });
 
+  it('a bolus the prescription allows is not denied on the maximum when the window is exactly full', () => {
+    // Max = 24 h of basal + one bolus exactly: after a steady day the window holds the basal, and
+    // as the bolus runs the oldest basal leaves the window as fast as new basal enters it.
+    const bolus = { volumeNl: 20_000, durationMs: 30 * MS_PER_MINUTE, lockoutMs: 60 * MS_PER_MINUTE, maxPer24h: 1 };
+    const pump = runningPump(morphineRx(continuous(480_000), bolus, { maxDailyDosePg: (480_000 + 20_000) * 10_000 }));
+    pump.advanceTo(T0 + 2 * MS_PER_DAY);
+    const r = pump.execute(pump.nowMs, nextId(), { type: 'patient-bolus' });
+    assert.ok(r.ok, !r.ok ? `${r.reason}: ${r.message}` : '');
+    for (let t = pump.nowMs; t < T0 + 4 * MS_PER_DAY; t += 5 * MS_PER_MINUTE) {
+      pump.advanceTo(t);
+      assert.ok((pump.trailing24hPg() ?? 0) <= (480_000 + 20_000) * 10_000 + 250 * 10_000);
+    }
+  });
+
   it('a program whose boluses could exceed the daily maximum is rejected', () => {
     const pump = runningPump(morphineRx(continuous(500_000)));
     const rx = morphineRx(continuous(1_500_000), { ...STANDARD_BOLUS, volumeNl: 100_000, maxPer24h: 6 });

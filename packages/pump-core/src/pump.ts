@@ -1102,6 +1102,31 @@ export class Pump {
     return Object.keys(extra).length === 0 || res.ok ? res : { ...res, detail: extra };
   }
 
+  /**
+   * The fullest 24 h window ending while the requested bolus runs: what stays in the window from
+   * the past, plus the bolus and the basal delivered so far. Between the instants checked (the
+   * bolus end, and each moment a past segment boundary leaves the window) every term is linear,
+   * so the maximum is at one of them.
+   */
+  private peakWindowWithBolusPg(durationMs: number, bolusPg: number): number {
+    const now = this.nowMs;
+    const conc = Math.max(this.concentrationMcgPerMl, this.slugConc);
+    const local = this.localMs();
+    const at = (e: number): number => {
+      const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
+      const basalNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + (e - now)) / MS_PER_DAY);
+      const bolusPart = Math.ceil((bolusPg * (e - now)) / durationMs);
+      return past + bolusPart + amountPg(basalNl, conc);
+    };
+    let peak = at(now + durationMs);
+    for (const start of this.history.startsAfter(now - MS_PER_DAY)) {
+      const e = start + MS_PER_DAY;
+      if (e >= now + durationMs) break;
+      peak = Math.max(peak, at(e));
+    }
+    return peak;
+  }
+
   private requestPatientBolus(id: string): CommandResult {
     const rx = this.prescription;
     const susp = this.suspendReason();
@@ -1126,8 +1151,7 @@ export class Pump {
     const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
     const trailing = this.history.trailingNowPg(now, this.cumDeliveredPg);
     if (Number.isNaN(trailing)) return this.denyBolus(id, 'dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
-    const basalDuring = this.table === null ? 0 : Math.ceil(creditBetween(this.table, this.localMs(), this.localMs() + pb.durationMs) / MS_PER_DAY);
-    const projected = trailing + bolusPg + amountPg(basalDuring, Math.max(this.concentrationMcgPerMl, this.slugConc));
+    const projected = this.peakWindowWithBolusPg(pb.durationMs, bolusPg);
     if (projected > rx.maxDailyDosePg) {
       return this.denyBolus(id, 'max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
     }
