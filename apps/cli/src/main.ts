@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './demo.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerPump } from './pump-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerSimulate(program, setExit);
   registerDemo(program, setExit);
+  registerPump(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {
