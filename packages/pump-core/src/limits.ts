@@ -54,6 +54,9 @@ export const LIMITS = {
   /** Largest local-time offset (UTC-12 .. UTC+14). */
   minUtcOffsetMs: -12 * MS_PER_HOUR,
   maxUtcOffsetMs: 14 * MS_PER_HOUR,
+  /** The pump's clock may be set only within this span (a clock far outside it is a corrupt command, not travel). */
+  minPumpUtcMs: Date.UTC(2000, 0, 1),
+  maxPumpUtcMs: Date.UTC(2100, 0, 1),
   /** Longest MRI motor-stall recovery delay accepted (DOMAIN 2.1: 2 to 24 h observed). */
   maxStallRecoveryDelayMs: 48 * MS_PER_HOUR,
 } as const;

@@ -118,6 +118,9 @@ describe('time', () => {
     const bad = pump.execute(T0 + MS_PER_HOUR, nextId(), { type: 'set-utc-offset', utcOffsetMs: 7 * MS_PER_MINUTE });
     assert.equal(!bad.ok && bad.reason, 'invalid-command');
     assert.throws(() => pump.advanceTo(T0), /time went backwards/);
+    const absurd = pump.execute(T0 + MS_PER_HOUR, nextId(), { type: 'set-clock', pumpUtcMs: Number.MAX_SAFE_INTEGER });
+    assert.equal(!absurd.ok && absurd.reason, 'invalid-command');
+    assert.doesNotThrow(() => pump.status());
   });
 
   it('a clock correction is an explicit logged event and moves the schedule', () => {

@@ -733,7 +733,9 @@ export class Pump {
         return this.ok(id);
       }
       case 'set-clock': {
-        if (!Number.isSafeInteger(c.pumpUtcMs)) return this.no(id, 'invalid-command', `clock must be a whole number of ms, got ${c.pumpUtcMs}`);
+        if (!Number.isSafeInteger(c.pumpUtcMs) || c.pumpUtcMs < LIMITS.minPumpUtcMs || c.pumpUtcMs > LIMITS.maxPumpUtcMs) {
+          return this.no(id, 'invalid-command', `clock must be a whole number of ms from ${new Date(LIMITS.minPumpUtcMs).toISOString()} to ${new Date(LIMITS.maxPumpUtcMs).toISOString()}, got ${c.pumpUtcMs}`);
+        }
         const before = this.pumpUtcMs();
         const guarded = this.guardIfRisky((p) => {
           p.clockCorrectionMs = c.pumpUtcMs - p.nowMs;
