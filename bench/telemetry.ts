@@ -2,13 +2,12 @@
  * Telemetry on the air (see docs/protocol.md): bytes and round trips for session set-up, a full
  * interrogation with 90 days of logs, and a program change (stage + commit), over the real radio
  * code through an in-memory link that counts every byte. The same content is then encoded as JSON
- * and as CBOR (cbor-x), with the same frame overhead and page size, to compare in the same run.
+ * and as CBOR (cborg), with the same frame overhead and page size, to compare in the same run.
  *
  * The 90 days: a 13-step flex program of morphine 25 mg/mL, 4 patient boluses a day (command ids
  * as the protocol issues them), a refill on day 45, programmed and driven through the core.
  */
-// cbor-x's plain entry: its Node entry declares createRequire, which clashes with the bench bundle's banner.
-import { encode as cborEncode } from 'cbor-x/encode';
+import { encode as cborEncode } from 'cborg';
 import { Pump, type LogRecord } from '@thecal/pump-core';
 import {
   KeyStore,
