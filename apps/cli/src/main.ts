@@ -1,6 +1,7 @@
 /** Entry point of the `thecal` command. Each subcommand lives in its own module. */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './demo.ts';
+import { registerClinic } from './clinic-command.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerPump } from './pump-command.ts';
 
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerSimulate(program, setExit);
   registerDemo(program, setExit);
+  registerClinic(program, setExit);
   registerPump(program, setExit);
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,32 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase } from './connect.ts';
+import { onBothDatabases, newTestDatabase } from '../testing/databases.ts';
+
+describe('opening the database', () => {
+  it('fails (it does not skip) with the reason when PostgreSQL is unreachable', async () => {
+    await assert.rejects(openDatabase({ databaseUrl: 'postgres://postgres:secret@127.0.0.1:1/test' }), (e: Error) => /cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test/.test(e.message));
+  });
+  it('refuses a schema name that is not a plain identifier', async () => {
+    await assert.rejects(openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', pgSchema: 'x; drop schema public' }), /invalid PostgreSQL schema name/);
+  });
+});
+
+onBothDatabases('migrations', (kind) => {
+  it('migrate a fresh database, and opening it again migrates nothing twice', async () => {
+    const test = newTestDatabase(kind);
+    try {
+      const a = await openDatabase(test.options);
+      await a.db.insertInto('patients').values({ id: 'p1', mrn: 'M1', family_name: 'A', given_name: 'B', birth_date: '1970-01-01', sex: 'unknown', indication: 'pain-chronic', created_at_ms: 1, created_by: 'x' }).execute();
+      await a.close();
+      const b = await openDatabase(test.options);
+      const rows = await b.db.selectFrom('patients').select('mrn').execute();
+      assert.deepEqual(rows, [{ mrn: 'M1' }]);
+      const migrations = await b.db.selectFrom('kysely_migration' as never).selectAll().execute();
+      assert.equal(migrations.length, 1);
+      await b.close();
+    } finally {
+      await test.destroy();
+    }
+  });
+});

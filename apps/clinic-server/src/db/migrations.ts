@@ -1,0 +1,207 @@
+/**
+ * Versioned migrations, frozen in time: a migration once released is never edited; a change to
+ * the schema is a new entry. They are code (not files found at run time) so a bundled build and
+ * both databases run exactly the same list. The only dialect difference is the auto-numbered
+ * audit id.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+// Migrations see the database untyped: they describe the past, not today's schema.
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function initial(dialect: DialectName): Migration {
+  return {
+    async up(db: AnyDb) {
+      const ms = 'bigint';
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('patient_id', 'text')
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('expires_at_ms', ms, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('patients')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('mrn', 'text', (c) => c.notNull().unique())
+        .addColumn('family_name', 'text', (c) => c.notNull())
+        .addColumn('given_name', 'text', (c) => c.notNull())
+        .addColumn('birth_date', 'text', (c) => c.notNull())
+        .addColumn('sex', 'text', (c) => c.notNull())
+        .addColumn('indication', 'text', (c) => c.notNull())
+        .addColumn('created_at_ms', ms, (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .execute();
+      const perPatient = async (table: string, build: (t: ReturnType<AnyDb['schema']['createTable']>) => ReturnType<AnyDb['schema']['createTable']>) => {
+        await build(db.schema.createTable(table).addColumn('id', 'text', (c) => c.primaryKey()).addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))).execute();
+        await db.schema.createIndex(`${table}_patient`).on(table).column('patient_id').execute();
+      };
+      await perPatient('assessments', (t) =>
+        t
+          .addColumn('assessed_at_ms', ms, (c) => c.notNull())
+          .addColumn('assessed_by', 'text', (c) => c.notNull())
+          .addColumn('criteria_json', 'text', (c) => c.notNull())
+          .addColumn('eligible', 'integer', (c) => c.notNull())
+          .addColumn('reasons_json', 'text', (c) => c.notNull()),
+      );
+      await perPatient('screening_trials', (t) =>
+        t
+          .addColumn('drug_id', 'text', (c) => c.notNull())
+          .addColumn('started_at_ms', ms, (c) => c.notNull())
+          .addColumn('doses_json', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      );
+      await perPatient('implants', (t) =>
+        t
+          .addColumn('pump_serial', 'text', (c) => c.notNull().unique())
+          .addColumn('pump_model', 'text', (c) => c.notNull())
+          .addColumn('reservoir_capacity_nl', ms, (c) => c.notNull())
+          .addColumn('implanted_at_ms', ms, (c) => c.notNull())
+          .addColumn('pump_depth_mm', 'integer', (c) => c.notNull())
+          .addColumn('catheter_model', 'text', (c) => c.notNull())
+          .addColumn('catheter_length_mm', 'integer', (c) => c.notNull())
+          .addColumn('catheter_volume_nl', ms, (c) => c.notNull())
+          .addColumn('explanted_at_ms', ms)
+          .addColumn('created_by', 'text', (c) => c.notNull()),
+      );
+      await perPatient('prescriptions', (t) =>
+        t
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('prescription_json', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at_ms', ms, (c) => c.notNull())
+          .addUniqueConstraint('prescriptions_patient_version', ['patient_id', 'version'] as never),
+      );
+      await perPatient('programming_sessions', (t) =>
+        t
+          .addColumn('pump_serial', 'text', (c) => c.notNull())
+          .addColumn('interrogated_at_ms', ms, (c) => c.notNull())
+          .addColumn('uploaded_at_ms', ms, (c) => c.notNull())
+          .addColumn('uploaded_by', 'text', (c) => c.notNull())
+          .addColumn('event_next_seq', ms, (c) => c.notNull())
+          .addColumn('therapy_next_seq', ms, (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('status_json', 'text', (c) => c.notNull())
+          .addColumn('snapshot_json', 'text')
+          .addColumn('records_received', 'integer', (c) => c.notNull())
+          .addColumn('records_missed', 'integer', (c) => c.notNull())
+          // The idempotency key: one pump, one point in its log.
+          .addUniqueConstraint('sessions_serial_seq', ['pump_serial', 'event_next_seq', 'therapy_next_seq']),
+      );
+      await db.schema
+        .createTable('log_records')
+        .addColumn('pump_serial', 'text', (c) => c.notNull())
+        .addColumn('log', 'text', (c) => c.notNull())
+        .addColumn('seq', ms, (c) => c.notNull())
+        .addColumn('patient_id', 'text', (c) => c.notNull())
+        .addColumn('utc_ms', ms, (c) => c.notNull())
+        .addColumn('utc_offset_ms', ms, (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data_json', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('log_records_pk', ['pump_serial', 'log', 'seq'])
+        .execute();
+      await db.schema.createIndex('log_records_patient_type').on('log_records').columns(['patient_id', 'log', 'type', 'utc_ms']).execute();
+      await perPatient('refills', (t) =>
+        t
+          .addColumn('pump_serial', 'text', (c) => c.notNull())
+          .addColumn('refilled_at_ms', ms, (c) => c.notNull())
+          .addColumn('drug_id', 'text', (c) => c.notNull())
+          .addColumn('concentration_mcg_per_ml', 'integer', (c) => c.notNull())
+          .addColumn('expected_residual_nl', ms, (c) => c.notNull())
+          .addColumn('withdrawn_nl', ms, (c) => c.notNull())
+          .addColumn('filled_nl', ms, (c) => c.notNull())
+          .addColumn('discrepancy_nl', ms, (c) => c.notNull())
+          .addColumn('discrepancy_flagged', 'integer', (c) => c.notNull())
+          .addColumn('reviewed_at_ms', ms)
+          .addColumn('reviewed_by', 'text')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('source_key', 'text', (c) => c.unique())
+          .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      );
+      await perPatient('alarms', (t) =>
+        t
+          .addColumn('pump_serial', 'text', (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('critical', 'integer', (c) => c.notNull())
+          .addColumn('raised_at_ms', ms, (c) => c.notNull())
+          .addColumn('resolved_at_ms', ms)
+          .addColumn('reviewed_at_ms', ms)
+          .addColumn('reviewed_by', 'text')
+          .addColumn('source_key', 'text', (c) => c.notNull().unique()),
+      );
+      await db.schema.createIndex('alarms_open').on('alarms').columns(['critical', 'resolved_at_ms', 'reviewed_at_ms']).execute();
+      await perPatient('clinical_events', (t) =>
+        t
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('code', 'text', (c) => c.notNull())
+          .addColumn('occurred_at_ms', ms, (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('notes', 'text', (c) => c.notNull())
+          .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      );
+      await perPatient('absences', (t) =>
+        t
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_ms', ms, (c) => c.notNull())
+          .addColumn('until_ms', ms, (c) => c.notNull())
+          .addColumn('notes', 'text', (c) => c.notNull())
+          .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      );
+      await db.schema
+        .createTable('forecasts')
+        .addColumn('patient_id', 'text', (c) => c.primaryKey().references('patients.id'))
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('computed_at_ms', ms, (c) => c.notNull())
+        .addColumn('from_ms', ms, (c) => c.notNull())
+        .addColumn('low_reservoir_at_ms', ms)
+        .addColumn('empty_at_ms', ms)
+        .addColumn('next_refill_by_ms', ms)
+        .addColumn('eri_at_ms', ms, (c) => c.notNull())
+        .addColumn('replace_by_ms', ms, (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('forecasts_refill').on('forecasts').column('next_refill_by_ms').execute();
+      await db.schema.createIndex('forecasts_eri').on('forecasts').column('eri_at_ms').execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('at_ms', ms, (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('username', 'text')
+        .addColumn('role', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text')
+        .addColumn('patient_id', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .execute();
+      await db.schema.createIndex('audit_patient').on('audit_log').columns(['patient_id', 'at_ms']).execute();
+      void sql;
+    },
+  };
+}
+
+/** Every migration, in order. Names sort in the order they run. */
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '2026_01_001_initial': initial(dialect) };
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MS_PER_DAY, MS_PER_HOUR, NL_PER_ML } from '@thecal/pump-core';
+import { onBothDatabases } from './testing/databases.ts';
+import { T0, patientWithPump, programmedPump, uploadFromPump, useClinic } from './testing/clinic.ts';
+
+onBothDatabases('programming-session uploads', (kind) => {
+  const clinic = useClinic(kind);
+
+  it('stores an upload once: a retry answers "already stored", logs are never duplicated', async () => {
+    const c = clinic();
+    const serial = `UP1-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + 3 * MS_PER_DAY);
+    const body = uploadFromPump(pump);
+    const first = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body });
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(first.json().duplicate, false);
+    const again = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json().duplicate, true);
+    assert.equal(again.json().sessionId, first.json().sessionId);
+    const records = (await c.request('GET', `/api/patients/${pid}/log-records?log=event&limit=500`, { token: c.tokens.clinician })).json() as { seq: number }[];
+    assert.equal(records.length, pump.events.all().length);
+    assert.equal(new Set(records.map((r) => r.seq)).size, records.length);
+    assert.equal((await c.request('GET', `/api/patients/${pid}/sessions`, { token: c.tokens.clinician })).json().length, 1);
+  });
+
+  it('refuses a different upload at the same log position (409) and an unknown pump (409), storing nothing', async () => {
+    const c = clinic();
+    const serial = `UP2-${kind}`;
+    await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + MS_PER_DAY);
+    const body = uploadFromPump(pump);
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body })).statusCode, 201);
+    const tampered = structuredClone(body);
+    (tampered.eventLog as { data: Record<string, unknown> }[])[0]!.data['tampered'] = true;
+    const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: tampered });
+    assert.equal(r.statusCode, 409, r.body);
+    const stranger = programmedPump(`NOPE-${kind}`);
+    const u = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(stranger) });
+    assert.equal(u.statusCode, 409);
+    assert.match(u.json().message, /no implanted pump/);
+  });
+
+  it('overlapping log pages from successive sessions merge without duplicates; gaps are counted', async () => {
+    const c = clinic();
+    const serial = `UP3-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + 2 * MS_PER_DAY);
+    pump.execute(T0 + 2 * MS_PER_DAY, 'i1', { type: 'interrogate' });
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump) })).statusCode, 201);
+    for (let i = 0; i < 3; i++) pump.execute(T0 + 2 * MS_PER_DAY + (i + 1) * 2 * MS_PER_HOUR, `pb${i}`, { type: 'patient-bolus' });
+    pump.advanceTo(T0 + 5 * MS_PER_DAY);
+    pump.execute(T0 + 5 * MS_PER_DAY, 'i2', { type: 'interrogate' });
+    const second = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump) });
+    assert.equal(second.statusCode, 201, second.body);
+    assert.equal(second.json().recordsMissed, 0);
+    const therapy = (await c.request('GET', `/api/patients/${pid}/log-records?log=therapy&limit=500`, { token: c.tokens.clinician })).json() as unknown[];
+    assert.equal(therapy.length, pump.therapyLog.all().length);
+    // A third upload sending only the newest records, after a gap the pump overwrote.
+    pump.advanceTo(T0 + 9 * MS_PER_DAY);
+    pump.execute(T0 + 9 * MS_PER_DAY, 'i3', { type: 'interrogate' });
+    const next = pump.therapyLog.nextSequence;
+    const third = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump, { eventSeq: 1, therapySeq: next - 1 }) });
+    assert.equal(third.statusCode, 201, third.body);
+    assert.ok(third.json().recordsMissed > 0);
+    const usage = (await c.request('GET', `/api/patients/${pid}/bolus-usage`, { token: c.tokens.clinician })).json() as { requested: number; delivered: number }[];
+    assert.equal(usage.reduce((s, d) => s + d.requested, 0), 3);
+    assert.equal(usage.reduce((s, d) => s + d.delivered, 0), 3);
+  });
+
+  it('forecasts from the snapshot exactly as the pump core does, and rebuilds one from the status alone', async () => {
+    const c = clinic();
+    const serial = `UP4-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + 4 * MS_PER_DAY);
+    const expected = pump.forecast();
+    const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump) });
+    assert.equal(r.statusCode, 201, r.body);
+    const f = (await c.request('GET', `/api/patients/${pid}/forecast`, { token: c.tokens.clinician })).json();
+    assert.equal(f.method, 'snapshot');
+    assert.equal(f.nextRefillByMs, expected.nextRefillByMs);
+    assert.equal(f.lowReservoirAtMs, expected.lowReservoirAtMs);
+    assert.equal(f.eriAtMs, expected.eriAtMs);
+    assert.equal(f.replaceByMs, expected.replaceByMs);
+    pump.advanceTo(T0 + 6 * MS_PER_DAY);
+    const noSnap = uploadFromPump(pump, undefined, false);
+    const r2 = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: noSnap });
+    assert.equal(r2.statusCode, 201, r2.body);
+    const f2 = (await c.request('GET', `/api/patients/${pid}/forecast`, { token: c.tokens.clinician })).json();
+    assert.equal(f2.method, 'rebuilt');
+    const truth = pump.forecast();
+    // Rebuilt from status: the same reservoir and program give the same dates within a stroke's time.
+    assert.ok(Math.abs(f2.lowReservoirAtMs - (truth.lowReservoirAtMs ?? 0)) < MS_PER_HOUR, `${f2.lowReservoirAtMs} vs ${truth.lowReservoirAtMs}`);
+    assert.ok(Math.abs(f2.nextRefillByMs - (truth.nextRefillByMs ?? 0)) < MS_PER_HOUR);
+    const recompute = await c.request('POST', '/api/forecasts/recompute', { token: c.tokens.admin });
+    assert.equal(recompute.statusCode, 200, recompute.body);
+    assert.ok(recompute.json().patients >= 1);
+    assert.equal(recompute.json().failed, 0);
+  });
+
+  it('puts due refills, travel at refill time, unresolved critical alarms and ERI on the worklist', async () => {
+    const c = clinic();
+    const serial = `UP5-${kind}`;
+    const pid = await patientWithPump(c, serial, { familyName: 'Worklist' });
+    // 5 mL at 0.4 mL/day: low reservoir (2 mL) in ~7.5 days, refill (3 mL, boluses counted) in ~4 days.
+    const pump = programmedPump(serial, undefined, 5 * NL_PER_ML);
+    pump.advanceTo(T0 + MS_PER_DAY);
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump) })).statusCode, 201);
+    const due = pump.forecast().nextRefillByMs as number;
+    c.clock.nowMs = T0 + MS_PER_DAY;
+    // Moving the clock a day expires the 8 h sessions: sign in again.
+    c.tokens.nurse = await c.login('nurse');
+    c.tokens.clinician = await c.login('clinician');
+    await c.request('POST', `/api/patients/${pid}/absences`, { token: c.tokens.nurse, body: { kind: 'travel', fromMs: due - MS_PER_DAY, untilMs: due + 10 * MS_PER_DAY } });
+    const wl = await c.request('GET', '/api/worklist', { token: c.tokens.nurse });
+    assert.equal(wl.statusCode, 200, wl.body);
+    let items = wl.json() as { kind: string; patientId: string; message: string }[];
+    const mine = items.filter((i) => i.patientId === pid).map((i) => i.kind);
+    assert.ok(mine.includes('refill-due'), JSON.stringify(items));
+    assert.ok(mine.includes('away-at-refill'));
+    // Run it dry: the empty alarm is critical.
+    pump.advanceTo(T0 + 20 * MS_PER_DAY);
+    pump.execute(T0 + 20 * MS_PER_DAY, 'iq', { type: 'interrogate' });
+    c.clock.nowMs = T0 + 20 * MS_PER_DAY;
+    c.tokens.nurse = await c.login('nurse');
+    c.tokens.clinician = await c.login('clinician');
+    const up = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(pump) });
+    assert.equal(up.statusCode, 201, up.body);
+    items = (await c.request('GET', '/api/worklist?replacementDays=3650', { token: c.tokens.nurse })).json();
+    const kinds = items.filter((i) => i.patientId === pid).map((i) => i.kind);
+    assert.ok(kinds.includes('critical-alarm'), JSON.stringify(items));
+    assert.ok(kinds.includes('replacement'));
+    assert.equal(items[0]?.kind === 'refill-overdue' || items[0]?.kind === 'critical-alarm', true);
+    const alarms = (await c.request('GET', `/api/patients/${pid}/alarms`, { token: c.tokens.clinician })).json() as { id: string; code: string; critical: boolean }[];
+    const empty = alarms.find((a) => a.code === 'reservoir-empty');
+    assert.ok(empty !== undefined && empty.critical);
+    assert.equal((await c.request('POST', `/api/alarms/${empty.id}/review`, { token: c.tokens.nurse, body: {} })).statusCode, 200);
+    items = (await c.request('GET', '/api/worklist', { token: c.tokens.nurse })).json();
+    assert.ok(!items.some((i) => i.patientId === pid && i.kind === 'critical-alarm'));
+  });
+});
