@@ -4,6 +4,7 @@ import { registerDemo } from './demo.ts';
 import { registerClinic } from './clinic-command.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerPump } from './pump-command.ts';
+import { registerStart } from './start.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program, setExit);
   registerClinic(program, setExit);
   registerPump(program, setExit);
+  registerStart(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {

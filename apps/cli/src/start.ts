@@ -1,0 +1,88 @@
+/**
+ * `thecal start` (what `npm start` runs): the main job. A clinic server on its embedded SQLite
+ * database, seeded with a demo clinic the first time, and a virtual pump on an accelerated clock,
+ * both on this machine; it prints where they are and runs until Ctrl-C. The programmer and patient
+ * web apps join it when their issues land.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { DEMO_PASSWORD, openDatabase, seedDemoClinic, startServer } from '@thecal/clinic-server';
+import { startVirtualPump } from '@thecal/virtual-pump';
+
+interface StartOptions {
+  data: string;
+  clinicPort: string;
+  pumpPort: string;
+  speed: string;
+  patients: string;
+  serial: string;
+}
+
+function wholeNumber(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+export function registerStart(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('start')
+    .description('start the main job: clinic server (SQLite, demo clinic seeded once) and a virtual pump; runs until Ctrl-C')
+    .option('--data <dir>', 'data folder (clinic database and pump memory)', '.thecal')
+    .option('--clinic-port <n>', 'clinic server port (0 = any free port)', '8080')
+    .option('--pump-port <n>', 'virtual pump port (0 = any free port)', '7001')
+    .option('--speed <x>', 'pump seconds per real second', '60')
+    .option('--patients <n>', 'patients in the demo clinic seeded on first start', '24')
+    .option('--serial <s>', 'serial number of the virtual pump', 'TH-DEMO-0001')
+    .action(async (opts: StartOptions) => {
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      try {
+        const clinicPort = wholeNumber('--clinic-port', opts.clinicPort, 0, 65_535);
+        const pumpPort = wholeNumber('--pump-port', opts.pumpPort, 0, 65_535);
+        const speed = wholeNumber('--speed', opts.speed, 1, 1_000_000);
+        const patients = wholeNumber('--patients', opts.patients, 1, 10_000);
+        const clinicDir = join(opts.data, 'clinic');
+        mkdirSync(clinicDir, { recursive: true });
+        const seededMarker = join(clinicDir, 'demo-seeded');
+        if (!existsSync(seededMarker)) await seed(clinicDir, patients, seededMarker);
+
+        const clinic = await startServer({ port: clinicPort, host: '127.0.0.1', dataDir: clinicDir });
+        const pump = await startVirtualPump({ serial: opts.serial, dataDir: join(opts.data, 'pumps'), port: pumpPort, speed });
+        say('Thecal is running (a simulator and reference implementation, not a medical device).');
+        say(`  clinic server   ${clinic.url}   API documentation ${clinic.url}/docs`);
+        say(`                  demo users admin, clinician, nurse, patient; password "${DEMO_PASSWORD}"`);
+        say(`  virtual pump    ${pump.serial} at x${speed}: radio ${pump.radioUrl}, control ${pump.controlUrl}`);
+        say(`  pair with it    curl -X POST ${pump.controlUrl}/magnet   then within 60 s:`);
+        say(`                  npx thecal pump-pair --url ${pump.radioUrl} --role clinician --out programmer.cred.json`);
+        say('  web apps        the clinician programmer and the patient app arrive with their issues');
+        say('ready. Ctrl-C stops everything.');
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            void Promise.allSettled([pump.close(), clinic.close()]).then(() => resolve());
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        say('stopped.');
+        setExit(0);
+      } catch (e) {
+        process.stderr.write(`thecal start: ${(e as Error).message}\n`);
+        setExit(1);
+      }
+    });
+}
+
+async function seed(clinicDir: string, patients: number, marker: string): Promise<void> {
+  const db = await openDatabase({ dataDir: clinicDir });
+  const bar = new SingleBar({ stream: process.stderr, format: 'seeding the demo clinic [{bar}] {value}/{total} patients', hideCursor: true });
+  bar.start(patients, 0);
+  try {
+    await seedDemoClinic(db.db, { patients, nowMs: Date.now(), onProgress: (done) => bar.update(done) });
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } finally {
+    bar.stop();
+    await db.close();
+  }
+}
