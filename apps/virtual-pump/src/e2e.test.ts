@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { PumpClient, toValue, webSocketConnector, type Credential, type WebSocketConstructor } from '@thecal/protocol';
-import { FIRST_FILL, MORPHINE_RX } from '../../../packages/protocol/src/testkit.ts';
+import { FIRST_FILL, MORPHINE_RX } from '@thecal/protocol/testkit';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'thecal-e2e-'));

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameQueue, PumpClient, deterministicRandom, type Connector } from '@thecal/protocol';
-import { makeRig } from '../../../packages/protocol/src/testkit.ts';
+import { makeRig } from '@thecal/protocol/testkit';
 import { ImpairedPath, parseImpairment, type ImpairmentSpec } from './impairment.ts';
 
 describe('link impairment', () => {

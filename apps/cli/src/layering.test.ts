@@ -1,0 +1,44 @@
+/**
+ * ARCHITECTURE.md's import rules, checked on the source: libraries in packages/ never import an
+ * app, and each package imports only the workspace packages its row allows.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const ALLOWED: Record<string, readonly string[]> = {
+  'packages/pump-core': [],
+  'packages/sim': ['@thecal/pump-core'],
+  'packages/protocol': ['@thecal/pump-core'],
+  'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol'],
+  'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules') return [];
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('layering', () => {
+  for (const [folder, allowed] of Object.entries(ALLOWED)) {
+    it(`${folder} imports only ${allowed.length === 0 ? 'its own modules' : allowed.join(', ')} from the workspace`, () => {
+      const files = sources(join(repo, folder, 'src'));
+      assert.ok(files.length > 0);
+      for (const file of files) {
+        for (const m of readFileSync(file, 'utf8').matchAll(/from\s+'(@thecal\/[^'/]+)/g)) {
+          assert.ok(allowed.includes(m[1] ?? ''), `${file.slice(repo.length)} imports ${m[1]}`);
+        }
+        for (const m of readFileSync(file, 'utf8').matchAll(/from\s+'(\.\.\/)+(apps|packages)\//g)) {
+          assert.fail(`${file.slice(repo.length)} reaches into another workspace by path: ${m[0]}`);
+        }
+      }
+    });
+  }
+});
