@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type DialectName } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -52,8 +52,33 @@ function openSqlite(dataDir: string | undefined): ClinicDb {
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query it runs; compiling the same SQL again on each request is wasted
+ * work. Prepared statements are kept by their SQL text (Kysely runs one query at a time on the one
+ * connection, so a statement is never used twice at once); the cache is emptied when it grows past
+ * a bound, since multi-row inserts make many distinct texts.
+ */
+function withStatementCache(file: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      file.close();
+    },
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (stmt === undefined) {
+        stmt = file.prepare(text);
+        if (cache.size >= 500) cache.clear();
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<ClinicDb> {

@@ -197,11 +197,28 @@ function initial(dialect: DialectName): Migration {
   };
 }
 
+/**
+ * Indexes that let every worklist category read its first page in index order (no sort of every
+ * matching patient): refills by (next refill, patient), replacements by (replace-by, patient) with
+ * the ERI date in the index, open critical alarms and unreviewed discrepancies by time, absences by end.
+ */
+function worklistIndexes(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createIndex('forecasts_refill_order').on('forecasts').columns(['next_refill_by_ms', 'patient_id']).execute();
+      await db.schema.createIndex('forecasts_replace_order').on('forecasts').columns(['replace_by_ms', 'patient_id', 'eri_at_ms']).execute();
+      await db.schema.createIndex('alarms_open_raised').on('alarms').columns(['critical', 'resolved_at_ms', 'reviewed_at_ms', 'raised_at_ms']).execute();
+      await db.schema.createIndex('refills_unreviewed').on('refills').columns(['discrepancy_flagged', 'reviewed_at_ms', 'refilled_at_ms']).execute();
+      await db.schema.createIndex('absences_until').on('absences').column('until_ms').execute();
+    },
+  };
+}
+
 /** Every migration, in order. Names sort in the order they run. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '2026_01_001_initial': initial(dialect) };
+      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes() };
     },
   };
 }

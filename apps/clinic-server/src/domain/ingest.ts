@@ -6,7 +6,7 @@
  * all or answers "already stored" — never a duplicate, never a loss.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { CRITICAL_ALARMS, PUMP_MODELS, type AlarmCode, type PumpSnapshot } from '@thecal/pump-core';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../auth/sessions.ts';
@@ -23,7 +23,7 @@ export interface IngestResult {
   forecast: Forecast | null;
 }
 
-/** Rows per INSERT: under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters at 8 columns. */
+/** Rows per INSERT of derived alarms: under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters. */
 const INSERT_CHUNK = 2_000;
 
 export function uploadHash(u: UploadInputT): string {
@@ -32,7 +32,12 @@ export function uploadHash(u: UploadInputT): string {
 
 export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, uploadedBy: string, nowMs: number): Promise<IngestResult> {
   const serial = u.status.serial;
-  const implant = await db.selectFrom('implants').select(['patient_id', 'pump_model']).where('pump_serial', '=', serial).where('explanted_at_ms', 'is', null).executeTakeFirst();
+  const key = { serial, eventNextSeq: u.status.log.eventNextSeq, therapyNextSeq: u.status.log.therapyNextSeq };
+  // Both look-ups at once (one round trip's wait on PostgreSQL); they are answered in the same order as before.
+  const [implant, existing] = await Promise.all([
+    db.selectFrom('implants').select(['patient_id', 'pump_model']).where('pump_serial', '=', serial).where('explanted_at_ms', 'is', null).executeTakeFirst(),
+    findSession(db, key),
+  ]);
   if (implant === undefined) throw new HttpError(409, 'unknown-pump', `no implanted pump with serial ${serial}: record the implant first`, [{ path: 'body.status.serial', message: 'no implant with this serial' }]);
   if (implant.pump_model !== u.status.model) throw new HttpError(409, 'model-mismatch', `pump ${serial} is recorded as ${implant.pump_model}, the upload says ${u.status.model}`, [{ path: 'body.status.model', message: 'differs from the implant record' }]);
   // The forecast runs outside the transaction: it is pure computation and may take milliseconds.
@@ -43,8 +48,6 @@ export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, upload
     throw new HttpError(400, 'validation-failed', `body.snapshot: the pump core cannot restore it: ${(e as Error).message}`, [{ path: 'body.snapshot', message: (e as Error).message }]);
   }
   const hash = uploadHash(u);
-  const key = { serial, eventNextSeq: u.status.log.eventNextSeq, therapyNextSeq: u.status.log.therapyNextSeq };
-  const existing = await findSession(db, key);
   if (existing !== undefined) return answerRetry(existing, hash, implant.patient_id);
   try {
     return await db.transaction().execute((trx) => store(trx, u, implant.patient_id, uploadedBy, nowMs, hash, forecast));
@@ -74,8 +77,7 @@ function answerRetry(s: { id: string; content_hash: string; records_received: nu
 async function store(trx: Transaction<Database>, u: UploadInputT, patientId: string, uploadedBy: string, nowMs: number, hash: string, forecast: Forecast): Promise<IngestResult> {
   const serial = u.status.serial;
   const missed = await missedBefore(trx, serial, u.eventLog, u.therapyLog);
-  await insertRecords(trx, serial, patientId, 'event', u.eventLog);
-  await insertRecords(trx, serial, patientId, 'therapy', u.therapyLog);
+  await insertRecords(trx, serial, patientId, u.eventLog, u.therapyLog);
   await deriveRefills(trx, serial, patientId, u.status.model, u.eventLog, uploadedBy);
   await deriveAlarms(trx, serial, patientId, u);
   const sessionId = newId();
@@ -110,20 +112,46 @@ async function missedBefore(trx: Transaction<Database>, serial: string, events: 
   return gap(events, 'event') + gap(therapy, 'therapy');
 }
 
-async function insertRecords(trx: Transaction<Database>, serial: string, patientId: string, log: 'event' | 'therapy', page: UploadLogRecord[]): Promise<void> {
-  for (let i = 0; i < page.length; i += INSERT_CHUNK) {
-    const rows = page.slice(i, i + INSERT_CHUNK).map((r) => ({
-      pump_serial: serial,
-      log,
-      seq: r.seq,
-      patient_id: patientId,
-      utc_ms: r.utcMs,
-      utc_offset_ms: r.utcOffsetMs,
-      type: r.type,
-      data_json: JSON.stringify(r.data),
-    }));
-    await trx.insertInto('log_records').values(rows).onConflict((oc) => oc.columns(['pump_serial', 'log', 'seq']).doNothing()).execute();
+/**
+ * Both log pages in one statement with a fixed text and a handful of parameters (the rows travel
+ * as arrays on PostgreSQL, as one JSON array on SQLite): no per-record round trip, no statement of
+ * thousands of placeholders to build, send and plan per upload. Re-sent records are ignored by the
+ * primary key (pump serial + log + sequence), as before.
+ */
+async function insertRecords(trx: Transaction<Database>, serial: string, patientId: string, events: UploadLogRecord[], therapy: UploadLogRecord[]): Promise<void> {
+  const n = events.length + therapy.length;
+  if (n === 0) return;
+  const pages = [['event', events], ['therapy', therapy]] as const;
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    const logs: string[] = [];
+    const seqs: number[] = [];
+    const utc: number[] = [];
+    const offsets: number[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    for (const [log, page] of pages) {
+      for (const r of page) {
+        logs.push(log);
+        seqs.push(r.seq);
+        utc.push(r.utcMs);
+        offsets.push(r.utcOffsetMs);
+        types.push(r.type);
+        data.push(JSON.stringify(r.data));
+      }
+    }
+    await sql`insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
+      select ${serial}, r.log, r.seq, ${patientId}, r.utc_ms, r.utc_offset_ms, r.type, r.data_json
+      from unnest(${logs}::text[], ${seqs}::bigint[], ${utc}::bigint[], ${offsets}::bigint[], ${types}::text[], ${data}::text[]) as r(log, seq, utc_ms, utc_offset_ms, type, data_json)
+      on conflict (pump_serial, log, seq) do nothing`.execute(trx);
+    return;
   }
+  const rows: unknown[] = [];
+  for (const [log, page] of pages) for (const r of page) rows.push([log, r.seq, r.utcMs, r.utcOffsetMs, r.type, JSON.stringify(r.data)]);
+  // "where true": SQLite needs it to tell the upsert clause from a join constraint after a SELECT.
+  await sql`insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
+    select ${serial}, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), ${patientId}, json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')
+    from json_each(${JSON.stringify(rows)}) as j where true
+    on conflict (pump_serial, log, seq) do nothing`.execute(trx);
 }
 
 async function deriveRefills(trx: Transaction<Database>, serial: string, patientId: string, model: keyof typeof PUMP_MODELS, events: UploadLogRecord[], by: string): Promise<void> {

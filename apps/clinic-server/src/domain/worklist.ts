@@ -31,7 +31,18 @@ export interface WorklistOptions {
 }
 
 const DAY = 86_400_000;
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** ISO dates by day number: a page repeats few distinct days, and formatting a Date is not free. */
+const isoDays = new Map<number, string>();
+const isoDay = (ms: number): string => {
+  const day = Math.floor(ms / DAY);
+  let s = isoDays.get(day);
+  if (s === undefined) {
+    s = new Date(day * DAY).toISOString().slice(0, 10);
+    if (isoDays.size >= 100_000) isoDays.clear();
+    isoDays.set(day, s);
+  }
+  return s;
+};
 
 export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): Promise<WorklistItem[]> {
   const items: WorklistItem[] = [];
@@ -43,7 +54,40 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     .innerJoin('implants', (j) => j.onRef('implants.patient_id', '=', 'forecasts.patient_id').on('implants.explanted_at_ms', 'is', null))
     .select(['forecasts.patient_id', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'implants.pump_serial', 'forecasts.next_refill_by_ms', 'forecasts.low_reservoir_at_ms', 'forecasts.empty_at_ms', 'forecasts.eri_at_ms', 'forecasts.replace_by_ms']);
 
-  const refills = await withImplant.where('forecasts.next_refill_by_ms', '<=', o.nowMs + o.refillHorizonMs).orderBy('forecasts.next_refill_by_ms').orderBy('forecasts.patient_id').limit(take).execute();
+  // These categories are independent: on PostgreSQL they run concurrently on the pool.
+  const [refills, away, alarms, discrepancies] = await Promise.all([
+    withImplant.where('forecasts.next_refill_by_ms', '<=', o.nowMs + o.refillHorizonMs).orderBy('forecasts.next_refill_by_ms').orderBy('forecasts.patient_id').limit(take).execute(),
+    db
+      .selectFrom('absences')
+      .innerJoin('forecasts', 'forecasts.patient_id', 'absences.patient_id')
+      .innerJoin('patients', 'patients.id', 'absences.patient_id')
+      .select(['absences.patient_id', 'absences.kind', 'absences.from_ms', 'absences.until_ms', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'forecasts.next_refill_by_ms'])
+      .where('absences.until_ms', '>=', o.nowMs)
+      .whereRef('absences.from_ms', '<=', 'forecasts.next_refill_by_ms')
+      .whereRef('absences.until_ms', '>=', 'forecasts.next_refill_by_ms')
+      .orderBy('absences.from_ms')
+      .limit(take)
+      .execute(),
+    db
+      .selectFrom('alarms')
+      .innerJoin('patients', 'patients.id', 'alarms.patient_id')
+      .select(['alarms.id', 'alarms.patient_id', 'alarms.code', 'alarms.raised_at_ms', 'alarms.pump_serial', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
+      .where('alarms.critical', '=', 1)
+      .where('alarms.resolved_at_ms', 'is', null)
+      .where('alarms.reviewed_at_ms', 'is', null)
+      .orderBy('alarms.raised_at_ms')
+      .limit(take)
+      .execute(),
+    db
+      .selectFrom('refills')
+      .innerJoin('patients', 'patients.id', 'refills.patient_id')
+      .select(['refills.id', 'refills.patient_id', 'refills.refilled_at_ms', 'refills.expected_residual_nl', 'refills.withdrawn_nl', 'refills.discrepancy_nl', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
+      .where('refills.discrepancy_flagged', '=', 1)
+      .where('refills.reviewed_at_ms', 'is', null)
+      .orderBy('refills.refilled_at_ms')
+      .limit(take)
+      .execute(),
+  ]);
   for (const r of refills) {
     const due = r.next_refill_by_ms ?? o.nowMs;
     const overdue = due < o.nowMs;
@@ -59,21 +103,10 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     });
   }
 
-  // Away when the refill falls due: the refill must happen before they leave.
-  const away = await db
-    .selectFrom('absences')
-    .innerJoin('forecasts', 'forecasts.patient_id', 'absences.patient_id')
-    .innerJoin('patients', 'patients.id', 'absences.patient_id')
-    .select(['absences.patient_id', 'absences.kind', 'absences.from_ms', 'absences.until_ms', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'forecasts.next_refill_by_ms'])
-    .where('absences.until_ms', '>=', o.nowMs)
-    .whereRef('absences.from_ms', '<=', 'forecasts.next_refill_by_ms')
-    .whereRef('absences.until_ms', '>=', 'forecasts.next_refill_by_ms')
-    .orderBy('absences.from_ms')
-    .limit(take)
-    .execute();
   for (const a of away) {
     const due = a.next_refill_by_ms ?? a.from_ms;
     items.push({
+      // Away when the refill falls due: the refill must happen before they leave.
       kind: 'away-at-refill',
       priority: PRIORITY['away-at-refill'],
       patientId: a.patient_id,
@@ -85,7 +118,35 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     });
   }
 
-  const replacements = await withImplant.where('forecasts.eri_at_ms', '<=', o.nowMs + o.replacementHorizonMs).orderBy('forecasts.replace_by_ms').orderBy('forecasts.patient_id').limit(take).execute();
+  for (const a of alarms) {
+    items.push({
+      kind: 'critical-alarm',
+      priority: PRIORITY['critical-alarm'],
+      patientId: a.patient_id,
+      mrn: a.mrn,
+      patientName: name(a),
+      dueAtMs: a.raised_at_ms,
+      message: `critical alarm ${a.code} since ${isoDay(a.raised_at_ms)} on pump ${a.pump_serial}`,
+      detail: { alarmId: a.id, code: a.code, raisedAtMs: a.raised_at_ms },
+    });
+  }
+
+  for (const d of discrepancies) {
+    items.push({
+      kind: 'refill-discrepancy',
+      priority: PRIORITY['refill-discrepancy'],
+      patientId: d.patient_id,
+      mrn: d.mrn,
+      patientName: name(d),
+      dueAtMs: d.refilled_at_ms,
+      message: `refill on ${isoDay(d.refilled_at_ms)}: withdrew ${(d.withdrawn_nl / 1e6).toFixed(2)} mL, expected ${(d.expected_residual_nl / 1e6).toFixed(2)} mL: review`,
+      detail: { refillId: d.id, expectedResidualNl: d.expected_residual_nl, withdrawnNl: d.withdrawn_nl, discrepancyNl: d.discrepancy_nl },
+    });
+  }
+  // Replacements are the least urgent kind: they reach the page only if the other kinds leave room
+  // (every other list above is complete up to `take`), and then only as many as fit.
+  const room = take - items.length;
+  const replacements = room <= 0 ? [] : await withImplant.where('forecasts.eri_at_ms', '<=', o.nowMs + o.replacementHorizonMs).orderBy('forecasts.replace_by_ms').orderBy('forecasts.patient_id').limit(room).execute();
   for (const r of replacements) {
     const reached = r.eri_at_ms <= o.nowMs;
     items.push({
@@ -100,49 +161,5 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     });
   }
 
-  const alarms = await db
-    .selectFrom('alarms')
-    .innerJoin('patients', 'patients.id', 'alarms.patient_id')
-    .select(['alarms.id', 'alarms.patient_id', 'alarms.code', 'alarms.raised_at_ms', 'alarms.pump_serial', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
-    .where('alarms.critical', '=', 1)
-    .where('alarms.resolved_at_ms', 'is', null)
-    .where('alarms.reviewed_at_ms', 'is', null)
-    .orderBy('alarms.raised_at_ms')
-    .limit(take)
-    .execute();
-  for (const a of alarms) {
-    items.push({
-      kind: 'critical-alarm',
-      priority: PRIORITY['critical-alarm'],
-      patientId: a.patient_id,
-      mrn: a.mrn,
-      patientName: name(a),
-      dueAtMs: a.raised_at_ms,
-      message: `critical alarm ${a.code} since ${isoDay(a.raised_at_ms)} on pump ${a.pump_serial}`,
-      detail: { alarmId: a.id, code: a.code, raisedAtMs: a.raised_at_ms },
-    });
-  }
-
-  const discrepancies = await db
-    .selectFrom('refills')
-    .innerJoin('patients', 'patients.id', 'refills.patient_id')
-    .select(['refills.id', 'refills.patient_id', 'refills.refilled_at_ms', 'refills.expected_residual_nl', 'refills.withdrawn_nl', 'refills.discrepancy_nl', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
-    .where('refills.discrepancy_flagged', '=', 1)
-    .where('refills.reviewed_at_ms', 'is', null)
-    .orderBy('refills.refilled_at_ms')
-    .limit(take)
-    .execute();
-  for (const d of discrepancies) {
-    items.push({
-      kind: 'refill-discrepancy',
-      priority: PRIORITY['refill-discrepancy'],
-      patientId: d.patient_id,
-      mrn: d.mrn,
-      patientName: name(d),
-      dueAtMs: d.refilled_at_ms,
-      message: `refill on ${isoDay(d.refilled_at_ms)}: withdrew ${(d.withdrawn_nl / 1e6).toFixed(2)} mL, expected ${(d.expected_residual_nl / 1e6).toFixed(2)} mL: review`,
-      detail: { refillId: d.id, expectedResidualNl: d.expected_residual_nl, withdrawnNl: d.withdrawn_nl, discrepancyNl: d.discrepancy_nl },
-    });
-  }
   return items.sort((a, b) => a.priority - b.priority || a.dueAtMs - b.dueAtMs || a.patientId.localeCompare(b.patientId)).slice(0, take);
 }
