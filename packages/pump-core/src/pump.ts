@@ -198,7 +198,7 @@ export class Pump {
   private alarms = new Map<AlarmCode, ActiveAlarm>();
   events: RingLog<EventType>;
   therapyLog: RingLog<TherapyType>;
-  private history = new DoseHistory();
+  private history: DoseHistory;
   private lastHistoryRate = Number.NaN;
   private stepTable: WeekTable | null = null;
   private stepRate = 0;
@@ -225,15 +225,17 @@ export class Pump {
   /** True for throw-away copies used to project the future: they keep no logs or outputs. */
   private projection = false;
 
-  private constructor(serial: string, model: PumpModelId, atMs: number, utcOffsetMs: number) {
+  /** `shell` builds a pump whose logs and history are about to be replaced (a projection copy): no big buffers. */
+  private constructor(serial: string, model: PumpModelId, atMs: number, utcOffsetMs: number, shell = false) {
     this.serial = serial;
     this.model = model;
     this.manufacturedAtMs = atMs;
     this.reservoirCapacityNl = PUMP_MODELS[model].reservoirCapacityNl;
     this.nowMs = atMs;
     this.utcOffsetMs = utcOffsetMs;
-    this.events = new RingLog<EventType>(LIMITS.eventLogCapacity);
-    this.therapyLog = new RingLog<TherapyType>(LIMITS.therapyLogCapacity);
+    this.events = new RingLog<EventType>(shell ? 1 : LIMITS.eventLogCapacity);
+    this.therapyLog = new RingLog<TherapyType>(shell ? 1 : LIMITS.therapyLogCapacity);
+    this.history = new DoseHistory(shell ? 1 : LIMITS.doseHistoryCapacity);
     this.dayIndex = localDayIndex(this.localMs());
   }
 
@@ -1332,7 +1334,7 @@ export class Pump {
   private cloneForProjection(): Pump {
     // Built by the constructor, then overwritten field by field, so the copy has the same shape
     // (hidden class) as every other pump and the engine's inline caches stay monomorphic.
-    const c = new Pump(this.serial, this.model, this.manufacturedAtMs, this.utcOffsetMs);
+    const c = new Pump(this.serial, this.model, this.manufacturedAtMs, this.utcOffsetMs, true);
     Object.assign(c, this);
     const m = c as unknown as Record<string, unknown>;
     m['projection'] = true;
@@ -1383,7 +1385,7 @@ export class Pump {
   static fromSnapshot(s: PumpSnapshot): Pump {
     if (s.version !== 1) throw new RangeError(`unsupported pump snapshot version ${String(s.version)}`);
     const f = restoreSpecial(s.fields) as Record<string, unknown>;
-    const pump = new Pump(f['serial'] as string, f['model'] as PumpModelId, f['manufacturedAtMs'] as number, f['utcOffsetMs'] as number);
+    const pump = new Pump(f['serial'] as string, f['model'] as PumpModelId, f['manufacturedAtMs'] as number, f['utcOffsetMs'] as number, true);
     Object.assign(pump, f);
     pump.alarms = new Map(s.alarms.map((a) => [a.code, { ...a }]));
     pump.override = s.override === null ? null : { ...(s.override as unknown as Override), bridgeTable: s.bridgeTable === null ? null : tableFromJson(s.bridgeTable) };
