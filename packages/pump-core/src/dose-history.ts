@@ -20,17 +20,6 @@ const F_CONC = 7;
 const F_MAX_STROKES = 8;
 const FIELDS = 9;
 
-export interface SegmentStart {
-  startMs: number;
-  cumDeliveredNl: number;
-  cumDeliveredPg: number;
-  credit: number;
-  rateNlPerDay: number;
-  slugNl: number;
-  slugConcMcgPerMl: number;
-  concentrationMcgPerMl: number;
-}
-
 /** Drug amount at the catheter tip for `volumeNl` leaving the pump, old drug (the slug) first. */
 export function tipAmountPg(volumeNl: number, slugNl: number, slugConc: number, conc: number): number {
   const fromSlug = volumeNl < slugNl ? volumeNl : slugNl;
@@ -42,7 +31,6 @@ export interface DoseHistoryJson {
   count: number;
   data: number[];
   floorMs?: number | null;
-  preFloorPg?: number;
 }
 
 export class DoseHistory {
@@ -52,13 +40,8 @@ export class DoseHistory {
   private count = 0;
   /** Index of the segment found by the last lookup. */
   private cursor = 0;
-  /**
-   * After a restart from non-volatile memory the segments before it are gone. Any window reaching
-   * back before `floorMs` is then charged `preFloorPg`, the trailing 24 h total saved with the
-   * settings: an upper bound, so the guard stays conservative.
-   */
+  /** Segments before this instant were dropped (saved history is trimmed): windows reaching before it are unknown. */
   floorMs = Number.NEGATIVE_INFINITY;
-  preFloorPg = 0;
 
   constructor(capacity: number = LIMITS.doseHistoryCapacity) {
     this.capacity = capacity;
@@ -69,11 +52,7 @@ export class DoseHistory {
     return this.count;
   }
 
-  push(s: SegmentStart): void {
-    this.pushValues(s.startMs, s.cumDeliveredNl, s.cumDeliveredPg, s.credit, s.rateNlPerDay, s.slugNl, s.slugConcMcgPerMl, s.concentrationMcgPerMl);
-  }
-
-  /** Same as push, without an object per segment (the delivery loop calls this). */
+  /** Starts a segment (numbers, not an object: the delivery loop calls this for every rate change). */
   pushValues(startMs: number, cumNl: number, cumPg: number, credit: number, rate: number, slugNl: number, slugConc: number, conc: number): void {
     const prevIndex = this.count - 1;
     // A new segment caps how many strokes the previous one may reconstruct: the pump stopped
@@ -143,7 +122,7 @@ export class DoseHistory {
   /** Drug at the tip delivered in the window (atMs - 24 h, atMs]. NaN if the history is too short. */
   trailing24hPg(atMs: number): number {
     const from = atMs - MS_PER_DAY;
-    if (from < this.floorMs) return this.cumulativePgAt(atMs) - this.cumulativePgAt(this.floorMs) + this.preFloorPg;
+    if (from < this.floorMs) return Number.NaN;
     return this.cumulativePgAt(atMs) - this.cumulativePgAt(from);
   }
 
@@ -183,22 +162,13 @@ export class DoseHistory {
     }
     // Dropped older entries mean windows before the first kept one are unknown: say so with the floor.
     const floor = first > 0 ? (this.data[(first % this.capacity) * FIELDS + F_START] ?? 0) : this.floorMs;
-    return { capacity: this.capacity, count: this.count - first, data, floorMs: Number.isFinite(floor) ? floor : null, preFloorPg: this.preFloorPg };
-  }
-
-  /** An empty history that starts at `floorMs`, charging `preFloorPg` to windows reaching before it. */
-  static startingAt(floorMs: number, preFloorPg: number, capacity: number = LIMITS.doseHistoryCapacity): DoseHistory {
-    const h = new DoseHistory(capacity);
-    h.floorMs = floorMs;
-    h.preFloorPg = preFloorPg;
-    return h;
+    return { capacity: this.capacity, count: this.count - first, data, floorMs: Number.isFinite(floor) ? floor : null };
   }
 
   static fromJSON(j: DoseHistoryJson): DoseHistory {
     const h = new DoseHistory(j.capacity);
     h.count = j.count;
     h.floorMs = j.floorMs ?? Number.NEGATIVE_INFINITY;
-    h.preFloorPg = j.preFloorPg ?? 0;
     const first = Math.max(0, j.count - j.capacity);
     const live = j.count - first;
     if (j.data.length !== live * FIELDS) throw new RangeError(`dose history holds ${j.data.length} values, expected ${live * FIELDS}`);
@@ -216,7 +186,6 @@ export class DoseHistory {
     const h = new DoseHistory(this.capacity);
     h.count = this.count;
     h.floorMs = this.floorMs;
-    h.preFloorPg = this.preFloorPg;
     h.data.set(this.data);
     return h;
   }

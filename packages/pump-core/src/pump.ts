@@ -1112,13 +1112,13 @@ export class Pump {
    * bolus end, and each moment a past segment boundary leaves the window) every term is linear,
    * so the maximum is at one of them.
    */
-  private peakWindowWithBolusPg(durationMs: number, bolusPg: number, limitPg: number): number {
+  private peakWindowWithBolusPg(trailingPg: number, durationMs: number, bolusPg: number, limitPg: number): number {
     const now = this.nowMs;
     const conc = Math.max(this.concentrationMcgPerMl, this.slugConc);
     const local = this.localMs();
     // Cheap upper bound first (nothing leaves the window): almost every request is decided here.
     const basalAllNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + durationMs) / MS_PER_DAY);
-    const bound = this.cumDeliveredPg - this.history.cumulativePgAt(now - MS_PER_DAY) + bolusPg + amountPg(basalAllNl, conc);
+    const bound = trailingPg + bolusPg + amountPg(basalAllNl, conc);
     if (bound <= limitPg) return bound;
     const at = (e: number): number => {
       const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
@@ -1159,7 +1159,7 @@ export class Pump {
     const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
     const trailing = this.history.trailingNowPg(now, this.cumDeliveredPg);
     if (Number.isNaN(trailing)) return this.denyBolus(id, 'dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
-    const projected = this.peakWindowWithBolusPg(pb.durationMs, bolusPg, rx.maxDailyDosePg);
+    const projected = this.peakWindowWithBolusPg(trailing, pb.durationMs, bolusPg, rx.maxDailyDosePg);
     if (projected > rx.maxDailyDosePg) {
       return this.denyBolus(id, 'max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
     }
