@@ -3,6 +3,8 @@
  * flipped), delayed, duplicated or reordered at given rates, from a seeded generator so a run can
  * be repeated. Applied to each direction separately.
  */
+import { seededUniform } from '@thecal/pump-core';
+
 export interface ImpairmentSpec {
   /** Probabilities 0..1 per frame. */
   drop: number;
@@ -47,17 +49,6 @@ export function parseImpairment(text: string): ImpairmentSpec {
   return spec;
 }
 
-/** mulberry32: small, fast, seeded; not for anything secret. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ImpairmentCounts {
   frames: number;

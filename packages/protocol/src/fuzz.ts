@@ -20,6 +20,7 @@ import { decodeFrame } from './frame.ts';
 import { REQUEST_TYPES, REQUEST_TYPE_NAMES, encodeRequest, type RequestType } from './messages.ts';
 import { makeRig, RawSession, T0 } from './testkit.ts';
 import { encodeValue, type Value } from './value-codec.ts';
+import { seededUniform } from '@thecal/pump-core';
 
 export interface FuzzOptions {
   frames: number;
@@ -53,16 +54,6 @@ export class FuzzFailure extends Error {
   }
 }
 
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid bodies to start from when pushing numbers to extremes. */
 const SHAPES: Partial<Record<RequestType, Value>> = {
@@ -80,7 +71,7 @@ const SHAPES: Partial<Record<RequestType, Value>> = {
 const EXTREMES = [0, 1, -1, 2 ** 31, 2 ** 53 - 1, -(2 ** 53) + 1, 0.5, 1e308, Number.NaN, Number.POSITIVE_INFINITY, 59, 61, 1439, 1440, 86_400_000];
 
 export function runFuzz(opts: FuzzOptions): FuzzStats {
-  const rand = uniform(opts.seed);
+  const rand = seededUniform(opts.seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const bytes = (n: number) => {

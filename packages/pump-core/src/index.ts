@@ -10,3 +10,4 @@ export { DoseHistory, STROKE_CREDIT, tipAmountPg } from './dose-history.ts';
 export { Pump, type PumpStatus, type PumpSnapshot, type EventType, type TherapyType } from './pump.ts';
 export * from './persistence.ts';
 export * as nvm from './nvm/index.ts';
+export { seededUniform } from './seeded-uniform.ts';

@@ -14,6 +14,7 @@ import { ingestUpload } from '../domain/ingest.ts';
 import { UploadInput } from '../domain/upload-schema.ts';
 import { uploadFromPump } from '../programmer-upload.ts';
 import { assessCandidate } from '../domain/assessment.ts';
+import { seededUniform } from '@thecal/pump-core';
 
 export interface SeedOptions {
   patients: number;
@@ -33,17 +34,6 @@ export interface SeedResult {
 
 export const DEMO_PASSWORD = 'thecal-demo-password';
 
-/** mulberry32: small, fast, good enough for demo data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FAMILY = ['Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Novak', 'García', 'Byrne', 'Haddad', 'Kowalski', 'Silva', 'Nguyen', 'Fischer', 'Rossi', 'Adeyemi', 'Jensen', 'Papadopoulos', 'Murphy', 'Kaur', 'Schmidt', 'Costa'];
 const GIVEN = ['Ada', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kemi', 'Lena', 'Marco', 'Nora', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sami', 'Tove'];
@@ -96,7 +86,7 @@ function planFor(r: () => number): Plan {
 }
 
 export async function seedDemoClinic(db: Kysely<Database>, o: SeedOptions): Promise<SeedResult> {
-  const r = prng(o.seed ?? 20260105);
+  const r = seededUniform(o.seed ?? 20260105);
   const users = [
     { username: 'admin', role: 'admin' as const },
     { username: 'clinician', role: 'clinician' as const },
