@@ -6,18 +6,13 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { addUser, openDatabase, seedDemoClinic, startServer, type DatabaseOptions } from '@thecal/clinic-server';
+import { wholeNumberOption } from './options.ts';
 
 const DEFAULT_DATA_DIR = '.thecal/clinic';
 
 function databaseOptions(data: string | undefined): DatabaseOptions {
   const url = process.env['DATABASE_URL'];
   return url !== undefined && url !== '' ? { databaseUrl: url, ...(process.env['DATABASE_SCHEMA'] ? { pgSchema: process.env['DATABASE_SCHEMA'] } : {}) } : { dataDir: data ?? DEFAULT_DATA_DIR };
-}
-
-function parsePort(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`--port must be a whole number from 0 to 65535, got "${text}"`);
-  return n;
 }
 
 export function registerClinic(program: Command, setExit: (code: number) => void): void {
@@ -29,7 +24,7 @@ export function registerClinic(program: Command, setExit: (code: number) => void
     .option('--data <dir>', 'data folder for the SQLite database', DEFAULT_DATA_DIR)
     .action(async (opts: { port: string; host: string; data: string }) => {
       try {
-        const server = await startServer({ port: parsePort(opts.port), host: opts.host, ...databaseOptions(opts.data) });
+        const server = await startServer({ port: wholeNumberOption('--port', opts.port, 0, 65_535), host: opts.host, ...databaseOptions(opts.data) });
         process.stderr.write(`thecal clinic: listening on ${server.url} (${server.clinic.dialect}); API docs at ${server.url}/docs\n`);
         await new Promise<void>((resolve) => {
           const stop = () => void server.close().then(resolve);
@@ -51,9 +46,13 @@ export function registerClinic(program: Command, setExit: (code: number) => void
     // --data belongs to `clinic` (commander gives a parent's option to the parent wherever it appears).
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<{ data: string; patients: string; seed: string }>();
-      const patients = Number(opts.patients);
-      if (!Number.isInteger(patients) || patients < 1 || patients > 100_000) {
-        process.stderr.write(`thecal clinic seed: --patients must be a whole number from 1 to 100000, got "${opts.patients}"\n`);
+      let patients: number;
+      let seed: number;
+      try {
+        patients = wholeNumberOption('--patients', opts.patients, 1, 100_000);
+        seed = wholeNumberOption('--seed', opts.seed, 0, 2 ** 32 - 1);
+      } catch (e) {
+        process.stderr.write(`thecal clinic seed: ${(e as Error).message}\n`);
         setExit(2);
         return;
       }
@@ -65,7 +64,7 @@ export function registerClinic(program: Command, setExit: (code: number) => void
       const bar = new SingleBar({ stream: process.stderr, format: 'seeding [{bar}] {value}/{total} patients | {eta}s left', hideCursor: true, clearOnComplete: false });
       bar.start(patients, 0);
       try {
-        const r = await seedDemoClinic(db.db, { patients, nowMs: Date.now(), seed: Number(opts.seed), onProgress: (done) => bar.update(done) });
+        const r = await seedDemoClinic(db.db, { patients, nowMs: Date.now(), seed, onProgress: (done) => bar.update(done) });
         bar.stop();
         process.stdout.write(`seeded ${r.patients} patients, ${r.sessions} programming sessions, ${r.logRecords} pump log records\n`);
         process.stdout.write(`users (password "${r.users[0]?.password ?? ''}"): ${r.users.map((u) => `${u.username} (${u.role})`).join(', ')}\n`);

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { PumpClient, webSocketConnector, type Credential, type WebSocketConstructor } from '@thecal/protocol';
 import { parseImpairment, startVirtualPump } from '@thecal/virtual-pump';
+import { wholeNumberOption } from './options.ts';
 
 const connectorFor = (url: string) => webSocketConnector(url, WebSocket as unknown as WebSocketConstructor);
 
@@ -27,9 +28,8 @@ export function registerPump(program: Command, setExit: (code: number) => void):
         if (opts.model !== 'thecal-20' && opts.model !== 'thecal-40') throw new Error(`--model must be thecal-20 or thecal-40, got "${opts.model}"`);
         const speed = Number(opts.speed);
         if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${opts.speed}"`);
-        const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535, got "${opts.port}"`);
-        const magnetSeconds = opts.magnet === undefined ? undefined : opts.magnet === true ? 60 : Number(opts.magnet);
+        const port = wholeNumberOption('--port', opts.port, 0, 65_535);
+        const magnetSeconds = opts.magnet === undefined ? undefined : opts.magnet === true ? 60 : wholeNumberOption('--magnet', String(opts.magnet), 1, 3_600);
         const running = await startVirtualPump({
           serial: opts.serial,
           model: opts.model,

@@ -10,6 +10,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { DEMO_PASSWORD, openDatabase, seedDemoClinic, startServer } from '@thecal/clinic-server';
 import { startVirtualPump } from '@thecal/virtual-pump';
+import { wholeNumberOption } from './options.ts';
 
 interface StartOptions {
   data: string;
@@ -18,12 +19,6 @@ interface StartOptions {
   speed: string;
   patients: string;
   serial: string;
-}
-
-function wholeNumber(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return n;
 }
 
 export function registerStart(program: Command, setExit: (code: number) => void): void {
@@ -39,10 +34,10 @@ export function registerStart(program: Command, setExit: (code: number) => void)
     .action(async (opts: StartOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       try {
-        const clinicPort = wholeNumber('--clinic-port', opts.clinicPort, 0, 65_535);
-        const pumpPort = wholeNumber('--pump-port', opts.pumpPort, 0, 65_535);
-        const speed = wholeNumber('--speed', opts.speed, 1, 1_000_000);
-        const patients = wholeNumber('--patients', opts.patients, 1, 10_000);
+        const clinicPort = wholeNumberOption('--clinic-port', opts.clinicPort, 0, 65_535);
+        const pumpPort = wholeNumberOption('--pump-port', opts.pumpPort, 0, 65_535);
+        const speed = wholeNumberOption('--speed', opts.speed, 1, 1_000_000);
+        const patients = wholeNumberOption('--patients', opts.patients, 1, 10_000);
         const clinicDir = join(opts.data, 'clinic');
         mkdirSync(clinicDir, { recursive: true });
         const seededMarker = join(clinicDir, 'demo-seeded');
