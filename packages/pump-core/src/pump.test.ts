@@ -6,6 +6,7 @@ import { lifeToEndOfServiceMs } from './battery.ts';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_MONTH, NL_PER_ML, PG_PER_MCG, PG_PER_MG } from './units.ts';
 import { STANDARD_BOLUS, T0, morphineRx, nextId, program, runningPump, tryProgram } from './testing/fixtures.ts';
 import type { Prescription } from './program.ts';
+import type { ChangeSet } from './types.ts';
 
 const continuous = (rateNlPerDay: number) => ({ kind: 'continuous' as const, rateNlPerDay });
 
@@ -189,6 +190,53 @@ describe('programming is staged and committed atomically', () => {
       assert.ok(!r.ok && r.issues?.some((i) => i.code === code && i.severity === 'hard' && i.path.startsWith('prescription')), `${code}: ${JSON.stringify(!r.ok && r.issues)}`);
       assert.equal(pump.status().therapy.currentRateNlPerDay, 500_000);
     }
+  });
+
+  it('every hard rule on a change set refuses it with its code and path, and changes nothing', () => {
+    const pump = runningPump(morphineRx(continuous(500_000)));
+    const cases: [ChangeSet, string, string][] = [
+      [{ refill: { withdrawnNl: 0, filledNl: 0, drugId: 'morphine', concentrationMcgPerMl: 10_000 } }, 'refill-volume', 'refill.filledNl'],
+      [{ refill: { withdrawnNl: -1, filledNl: NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: 10_000 } }, 'refill-withdrawn', 'refill.withdrawnNl'],
+      [{ refill: { withdrawnNl: 0, filledNl: NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: 25_000 } }, 'prescription-concentration-mismatch', 'refill'],
+      [{ bolus: { kind: 'clinician', volumeNl: 200_000, durationMs: MS_PER_MINUTE } }, 'bolus-too-fast', 'bolus.durationMs'],
+      [{ bolus: { kind: 'clinician', volumeNl: 50_000, durationMs: 0 } }, 'bolus-duration', 'bolus.durationMs'],
+      [{ bolus: { kind: 'clinician', volumeNl: 400_000, durationMs: 10 * MS_PER_HOUR } }, 'bolus-above-hard-limit', 'bolus.volumeNl'],
+      [{ bolus: { kind: 'clinician', volumeNl: 21 * NL_PER_ML, durationMs: 20 * MS_PER_HOUR } }, 'reservoir-insufficient', 'bolus.volumeNl'],
+      [{ bolus: { kind: 'priming' } }, 'no-catheter', 'bolus'],
+      [{ bolus: { kind: 'bridge' } }, 'bridge-needs-concentration-change', 'bolus'],
+      [{ alarms: { lowReservoirNl: 0 } }, 'low-reservoir-alarm', 'alarms.lowReservoirNl'],
+      [{ alarms: { refillReminderUtcMs: T0 - 1 } }, 'refill-reminder', 'alarms.refillReminderUtcMs'],
+      [{ device: { catheter: { model: 'c', lengthMm: 500, volumeNl: 3 * NL_PER_ML } } }, 'catheter-volume', 'device.catheter.volumeNl'],
+      [{ device: { patientId: '' } }, 'patient-id', 'device.patientId'],
+    ];
+    const therapyState = () => {
+      const { log, ...rest } = pump.status();
+      void log;
+      return JSON.stringify(rest);
+    };
+    const before = therapyState();
+    const rejectedBefore = pump.events.all().filter((e) => e.type === 'command-rejected').length;
+    for (const [changes, code, path] of cases) {
+      const r = pump.execute(T0, nextId(), { type: 'stage', changes });
+      assert.equal(!r.ok && r.reason, 'validation-failed', code);
+      assert.ok(!r.ok && r.issues?.some((i) => i.code === code && i.severity === 'hard' && i.path === path), `${code}: ${JSON.stringify(!r.ok && r.issues)}`);
+    }
+    // Nothing changed but the log, which records every refusal with its reason.
+    assert.equal(therapyState(), before);
+    assert.equal(pump.events.all().filter((e) => e.type === 'command-rejected').length - rejectedBefore, cases.length);
+  });
+
+  it('a primed catheter refuses a second priming bolus (it would deliver its volume of drug)', () => {
+    const pump = Pump.manufacture({ serial: 'P2', model: 'thecal-20', atMs: T0 });
+    program(pump, T0, {
+      device: { catheter: { model: 'c', lengthMm: 500, volumeNl: 100_000 } },
+      refill: { withdrawnNl: 0, filledNl: 10 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: 10_000 },
+      prescription: morphineRx(continuous(500_000)),
+      bolus: { kind: 'priming' },
+    });
+    pump.advanceTo(T0 + MS_PER_HOUR);
+    const r = tryProgram(pump, pump.nowMs, { bolus: { kind: 'priming' } });
+    assert.ok(!r.ok && r.issues?.some((i) => i.code === 'catheter-already-primed'));
   });
 
   it('an unknown drug leaves a new pump stopped', () => {
@@ -517,6 +565,19 @@ describe('snapshots', () => {
 });
 
 describe('dose accounting', () => {
+  it('when the delivery history cannot reach back 24 h, a patient bolus is refused, not guessed', () => {
+    const rx = morphineRx({ kind: 'flex', dayPrograms: [{ name: 'd', steps: [{ startMinute: 0, rateNlPerDay: 400_000 }, { startMinute: 720, rateNlPerDay: 600_000 }] }], week: [0, 0, 0, 0, 0, 0, 0] }, STANDARD_BOLUS);
+    const pump = runningPump(rx);
+    pump.advanceTo(T0 + 3 * MS_PER_DAY + MS_PER_HOUR);
+    // A copy keeping only the history of the last hour: earlier segments are gone, so unknown.
+    const short = Pump.fromSnapshot(JSON.parse(JSON.stringify(pump.snapshot({ historySinceMs: pump.nowMs - MS_PER_HOUR }))));
+    assert.equal(short.trailing24hPg(), Number.NaN);
+    assert.equal(short.status().delivered.trailing24hPg, null);
+    const r = short.execute(short.nowMs, nextId(), { type: 'patient-bolus' });
+    assert.equal(!r.ok && r.reason, 'dose-history-incomplete');
+    assert.ok(pump.execute(pump.nowMs, nextId(), { type: 'patient-bolus' }).ok);
+  });
+
   it('reports trailing 24 h dose in pg at the catheter tip', () => {
     const pump = runningPump(morphineRx(continuous(480_000)));
     pump.advanceTo(T0 + 2 * MS_PER_DAY);
