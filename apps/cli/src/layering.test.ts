@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,8 +13,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   'packages/pump-core': [],
   'packages/sim': ['@thecal/pump-core'],
   'packages/protocol': ['@thecal/pump-core'],
-  'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol'],
-  'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim'],
+  'packages/therapy-calc': ['@thecal/pump-core'],
+  'packages/patient': ['@thecal/pump-core', '@thecal/sim'],
+  'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol', '@thecal/patient'],
+  'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim', '@thecal/therapy-calc', '@thecal/patient'],
+  'apps/programmer': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
+  'apps/ptm': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
+  'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server'],
 };
 
 function sources(dir: string): string[] {
@@ -22,12 +27,22 @@ function sources(dir: string): string[] {
     const path = join(dir, name);
     if (name === 'node_modules') return [];
     if (statSync(path).isDirectory()) return sources(path);
-    return name.endsWith('.ts') ? [path] : [];
+    return /\.tsx?$/.test(name) ? [path] : [];
   });
 }
 
+const workspaces = ['packages', 'apps'].flatMap((kind) =>
+  readdirSync(join(repo, kind))
+    .filter((name) => existsSync(join(repo, kind, name, 'package.json')))
+    .map((name) => `${kind}/${name}`),
+);
+
 describe('layering', () => {
-  for (const [folder, allowed] of Object.entries(ALLOWED)) {
+  it('every workspace has a row in the import rules', () => {
+    assert.deepEqual(workspaces.filter((w) => !(w in ALLOWED)), []);
+  });
+  for (const folder of workspaces) {
+    const allowed = ALLOWED[folder] ?? [];
     it(`${folder} imports only ${allowed.length === 0 ? 'its own modules' : allowed.join(', ')} from the workspace`, () => {
       const files = sources(join(repo, folder, 'src'));
       assert.ok(files.length > 0);

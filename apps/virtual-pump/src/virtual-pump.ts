@@ -138,8 +138,15 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
     sockets.clear();
   };
 
+  // The web apps (served by the clinic server, another origin) stand in for the person holding the
+  // magnet, so the control endpoints answer any origin; the radio itself needs no CORS.
+  const CORS = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': 'content-type',
+  };
   const json = (res: ServerResponse, code: number, body: unknown) => {
-    res.writeHead(code, { 'content-type': 'application/json' });
+    res.writeHead(code, { 'content-type': 'application/json', ...CORS });
     res.end(JSON.stringify(body) + '\n');
   };
   const readBody = (req: IncomingMessage): Promise<string> =>
@@ -164,6 +171,10 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
   const control = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, CORS);
+        return res.end();
+      }
       if (req.method === 'GET' && url.pathname === '/info') return json(res, 200, info());
       if (req.method === 'GET' && url.pathname === '/status') {
         pump.advanceTo(clock.pumpMs());
