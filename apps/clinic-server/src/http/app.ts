@@ -15,6 +15,7 @@ import { userRoutes } from '../routes/users.ts';
 import { patientRoutes } from '../routes/patients.ts';
 import { clinicRoutes } from '../routes/clinic.ts';
 import { fhirRoutes } from '../routes/fhir.ts';
+import { DEFAULT_WEB_APPS, registerWebApps, type WebApp } from './web-apps.ts';
 import { exportRoutes } from '../routes/exports.ts';
 
 export interface ClinicApp {
@@ -29,6 +30,8 @@ export interface BuildOptions {
   logger?: boolean;
   /** Serve the OpenAPI browser at /docs (default true); the JSON document is always built. */
   docsUi?: boolean;
+  /** Browser apps served from this origin (default: the programmer and the patient app, when built). */
+  webApps?: readonly WebApp[];
 }
 
 export async function buildApp(clinic: ClinicDb, opts: BuildOptions = {}): Promise<ClinicApp> {
@@ -82,6 +85,7 @@ export async function buildApp(clinic: ClinicDb, opts: BuildOptions = {}): Promi
   clinicRoutes(app, ctx, routes);
   exportRoutes(app, ctx, routes);
   fhirRoutes(app, ctx, routes);
+  await registerWebApps(app, opts.webApps ?? DEFAULT_WEB_APPS);
   await app.ready();
   return { app, ctx, routes };
 }
