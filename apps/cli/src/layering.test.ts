@@ -19,6 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim', '@thecal/therapy-calc', '@thecal/patient'],
   'apps/programmer': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
   'apps/ptm': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
+  'apps/instructor': ['@thecal/pump-core', '@thecal/patient', '@thecal/therapy-calc'],
   'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server'],
 };
 
