@@ -144,4 +144,42 @@ onBothDatabases('programming-session uploads', (kind) => {
     items = (await c.request('GET', '/api/worklist', { token: c.tokens.nurse })).json();
     assert.ok(!items.some((i) => i.patientId === pid && i.kind === 'critical-alarm'));
   });
+
+  it('ends an alarm the pump no longer shows: when the log says, else at the interrogation; an alarm still showing stays open', async () => {
+    const c = clinic();
+    const serial = `UP9-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + 2 * MS_PER_DAY);
+    const first = uploadFromPump(pump);
+    type Rec = { seq: number; utcMs: number; utcOffsetMs: number; type: string; data: Record<string, unknown> };
+    const events = first.eventLog as Rec[];
+    const last = events[events.length - 1]!;
+    const raisedAt = T0 + MS_PER_DAY;
+    const raise = (i: number, code: string): Rec => ({ seq: last.seq + i, utcMs: raisedAt + i, utcOffsetMs: 0, type: 'alarm-raised', data: { code } });
+    // Three alarms raised, all still showing at the first interrogation.
+    first.eventLog = [...events, raise(1, 'reservoir-low'), raise(2, 'refill-reminder'), raise(3, 'eri')];
+    const st = first.status as { alarms: unknown[]; log: { eventNextSeq: number }; pumpUtcMs: number };
+    st.log.eventNextSeq = last.seq + 4;
+    st.alarms = ['reservoir-low', 'refill-reminder', 'eri'].map((code, i) => ({ code, critical: false, raisedAtMs: raisedAt + i + 1, acknowledged: false }));
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: first })).statusCode, 201);
+    // Later: the log says when reservoir-low ended; refill-reminder is gone without a record; battery-eri still shows.
+    const second = structuredClone(first);
+    const endedAt = raisedAt + 5 * MS_PER_HOUR;
+    second.eventLog = [{ seq: last.seq + 4, utcMs: endedAt, utcOffsetMs: 0, type: 'alarm-resolved', data: { code: 'reservoir-low' } }];
+    const st2 = second.status as typeof st & { nowMs: number };
+    st2.log.eventNextSeq = last.seq + 5;
+    st2.pumpUtcMs = st.pumpUtcMs + MS_PER_HOUR;
+    st2.nowMs += MS_PER_HOUR;
+    st2.alarms = [st.alarms[2]];
+    second.snapshot = null;
+    const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: second });
+    assert.equal(r.statusCode, 201, r.body);
+    const alarms = (await c.request('GET', `/api/patients/${pid}/alarms`, { token: c.tokens.clinician })).json() as { code: string; resolvedAtMs: number | null }[];
+    const endOf = (code: string) => alarms.find((a) => a.code === code)?.resolvedAtMs;
+    assert.equal(endOf('reservoir-low'), endedAt);
+    assert.equal(endOf('refill-reminder'), st2.pumpUtcMs);
+    assert.equal(endOf('eri'), null);
+  });
 });
+

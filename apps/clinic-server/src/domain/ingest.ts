@@ -76,37 +76,38 @@ function answerRetry(s: { id: string; content_hash: string; records_received: nu
 
 async function store(trx: Transaction<Database>, u: UploadInputT, patientId: string, uploadedBy: string, nowMs: number, hash: string, forecast: Forecast): Promise<IngestResult> {
   const serial = u.status.serial;
-  const missed = await missedBefore(trx, serial, u.eventLog, u.therapyLog);
-  await insertRecords(trx, serial, patientId, u.eventLog, u.therapyLog);
+  const missed = await insertRecords(trx, serial, patientId, u.eventLog, u.therapyLog);
   await deriveRefills(trx, serial, patientId, u.status.model, u.eventLog, uploadedBy);
   await deriveAlarms(trx, serial, patientId, u);
   const sessionId = newId();
-  await trx
-    .insertInto('programming_sessions')
-    .values({
-      id: sessionId,
-      patient_id: patientId,
-      pump_serial: serial,
-      interrogated_at_ms: u.status.nowMs,
-      uploaded_at_ms: nowMs,
-      uploaded_by: uploadedBy,
-      event_next_seq: u.status.log.eventNextSeq,
-      therapy_next_seq: u.status.log.therapyNextSeq,
-      content_hash: hash,
-      status_json: JSON.stringify(u.status),
-      snapshot_json: u.snapshot === null ? null : JSON.stringify(u.snapshot),
-      records_received: u.eventLog.length + u.therapyLog.length,
-      records_missed: missed,
-    })
-    .execute();
-  await upsertForecast(trx, patientId, sessionId, nowMs, forecast);
+  const session = {
+    id: sessionId,
+    patient_id: patientId,
+    pump_serial: serial,
+    interrogated_at_ms: u.status.nowMs,
+    uploaded_at_ms: nowMs,
+    uploaded_by: uploadedBy,
+    event_next_seq: u.status.log.eventNextSeq,
+    therapy_next_seq: u.status.log.therapyNextSeq,
+    content_hash: hash,
+    status_json: JSON.stringify(u.status),
+    snapshot_json: u.snapshot === null ? null : JSON.stringify(u.snapshot),
+    records_received: u.eventLog.length + u.therapyLog.length,
+    records_missed: missed,
+  };
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    // The session and its forecast in one round trip (a writable CTE; the forecast's reference to
+    // the session is checked at the end of the statement, when both rows exist).
+    await forecastUpsert(trx.with('session', (db) => db.insertInto('programming_sessions').values(session).returning('id')), patientId, sessionId, nowMs, forecast).execute();
+  } else {
+    await trx.insertInto('programming_sessions').values(session).execute();
+    await upsertForecast(trx, patientId, sessionId, nowMs, forecast);
+  }
   return { sessionId, patientId, duplicate: false, recordsReceived: u.eventLog.length + u.therapyLog.length, recordsMissed: missed, forecast };
 }
 
-/** Records the pump overwrote before anyone read them: the gap between what we hold and each page's first record. */
-async function missedBefore(trx: Transaction<Database>, serial: string, events: UploadLogRecord[], therapy: UploadLogRecord[]): Promise<number> {
-  if (events.length === 0 && therapy.length === 0) return 0;
-  const held = await trx.selectFrom('log_records').select(['log', (eb) => eb.fn.max('seq').as('maxSeq')]).where('pump_serial', '=', serial).groupBy('log').execute();
+/** Records the pump overwrote before anyone read them: the gap between what we held and each page's first record. */
+function missedBefore(held: readonly { log: string; maxSeq: unknown }[], events: UploadLogRecord[], therapy: UploadLogRecord[]): number {
   const heldOf = (log: string) => Number(held.find((h) => h.log === log)?.maxSeq ?? 0);
   const gap = (page: UploadLogRecord[], log: string) => (page[0] === undefined ? 0 : Math.max(0, page[0].seq - heldOf(log) - 1));
   return gap(events, 'event') + gap(therapy, 'therapy');
@@ -118,33 +119,27 @@ async function missedBefore(trx: Transaction<Database>, serial: string, events: 
  * thousands of placeholders to build, send and plan per upload. Re-sent records are ignored by the
  * primary key (pump serial + log + sequence), as before.
  */
-async function insertRecords(trx: Transaction<Database>, serial: string, patientId: string, events: UploadLogRecord[], therapy: UploadLogRecord[]): Promise<void> {
+async function insertRecords(trx: Transaction<Database>, serial: string, patientId: string, events: UploadLogRecord[], therapy: UploadLogRecord[]): Promise<number> {
   const n = events.length + therapy.length;
-  if (n === 0) return;
+  if (n === 0) return 0;
   const pages = [['event', events], ['therapy', therapy]] as const;
   if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    const logs: string[] = [];
-    const seqs: number[] = [];
-    const utc: number[] = [];
-    const offsets: number[] = [];
-    const types: string[] = [];
-    const data: string[] = [];
-    for (const [log, page] of pages) {
-      for (const r of page) {
-        logs.push(log);
-        seqs.push(r.seq);
-        utc.push(r.utcMs);
-        offsets.push(r.utcOffsetMs);
-        types.push(r.type);
-        data.push(JSON.stringify(r.data));
-      }
-    }
-    await sql`insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
-      select ${serial}, r.log, r.seq, ${patientId}, r.utc_ms, r.utc_offset_ms, r.type, r.data_json
-      from unnest(${logs}::text[], ${seqs}::bigint[], ${utc}::bigint[], ${offsets}::bigint[], ${types}::text[], ${data}::text[]) as r(log, seq, utc_ms, utc_offset_ms, type, data_json)
-      on conflict (pump_serial, log, seq) do nothing`.execute(trx);
-    return;
+    // One JSON text parameter that PostgreSQL unpacks in C: no array literal to escape record by
+    // record in the driver (which cost more than the insert itself), and data_json keeps the
+    // record's own text because the json type preserves it.
+    const rows: { log: string; seq: number; utc_ms: number; utc_offset_ms: number; type: string; data: unknown }[] = [];
+    for (const [log, page] of pages) for (const r of page) rows.push({ log, seq: r.seq, utc_ms: r.utcMs, utc_offset_ms: r.utcOffsetMs, type: r.type, data: r.data });
+    // The held maxima and the insert in one round trip: every part of a statement sees the same
+    // snapshot, so "held" is what was there before this insert.
+    const held = await sql<{ log: string; maxSeq: unknown }>`with held as (select log, max(seq) as "maxSeq" from log_records where pump_serial = ${serial} group by log),
+      ins as (insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
+        select ${serial}, r.log, r.seq, ${patientId}, r.utc_ms, r.utc_offset_ms, r.type, r.data::text
+        from json_to_recordset(${JSON.stringify(rows)}::json) as r(log text, seq bigint, utc_ms bigint, utc_offset_ms bigint, type text, data json)
+        on conflict (pump_serial, log, seq) do nothing)
+      select log, "maxSeq" from held`.execute(trx);
+    return missedBefore(held.rows, events, therapy);
   }
+  const held = await trx.selectFrom('log_records').select(['log', (eb) => eb.fn.max('seq').as('maxSeq')]).where('pump_serial', '=', serial).groupBy('log').execute();
   const rows: unknown[] = [];
   for (const [log, page] of pages) for (const r of page) rows.push([log, r.seq, r.utcMs, r.utcOffsetMs, r.type, JSON.stringify(r.data)]);
   // "where true": SQLite needs it to tell the upsert clause from a join constraint after a SELECT.
@@ -152,6 +147,7 @@ async function insertRecords(trx: Transaction<Database>, serial: string, patient
     select ${serial}, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), ${patientId}, json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')
     from json_each(${JSON.stringify(rows)}) as j where true
     on conflict (pump_serial, log, seq) do nothing`.execute(trx);
+  return missedBefore(held, events, therapy);
 }
 
 async function deriveRefills(trx: Transaction<Database>, serial: string, patientId: string, model: keyof typeof PUMP_MODELS, events: UploadLogRecord[], by: string): Promise<void> {
@@ -209,15 +205,24 @@ async function deriveAlarms(trx: Transaction<Database>, serial: string, patientI
   const active = new Set(u.status.alarms.map((a) => a.code));
   const resolvedAt = new Map<string, number>();
   for (const r of u.eventLog) if (r.type === 'alarm-resolved' && typeof r.data['code'] === 'string') resolvedAt.set(r.data['code'], r.utcMs);
-  const open = await trx.selectFrom('alarms').select(['id', 'code', 'raised_at_ms']).where('pump_serial', '=', serial).where('resolved_at_ms', 'is', null).execute();
-  for (const a of open) {
-    if (active.has(a.code as AlarmCode)) continue;
-    const at = resolvedAt.get(a.code);
-    await trx.updateTable('alarms').set({ resolved_at_ms: at !== undefined && at >= a.raised_at_ms ? at : u.status.pumpUtcMs }).where('id', '=', a.id).execute();
-  }
+  // One statement whatever the number of open alarms: each ends when the log says, or at this
+  // interrogation when the log does not say (or says a time before it was raised).
+  const endedAt = [...resolvedAt].map(([code, at]) => sql`when code = ${code} and raised_at_ms <= cast(${at} as bigint) then cast(${at} as bigint)`);
+  const pumpUtc = sql<number>`cast(${u.status.pumpUtcMs} as bigint)`;
+  let update = trx
+    .updateTable('alarms')
+    .set({ resolved_at_ms: endedAt.length === 0 ? pumpUtc : sql<number>`case ${sql.join(endedAt, sql` `)} else ${pumpUtc} end` })
+    .where('pump_serial', '=', serial)
+    .where('resolved_at_ms', 'is', null);
+  if (active.size > 0) update = update.where('code', 'not in', [...active]);
+  await update.execute();
 }
 
 export async function upsertForecast(db: Kysely<Database> | Transaction<Database>, patientId: string, sessionId: string, nowMs: number, f: Forecast): Promise<void> {
+  await forecastUpsert(db, patientId, sessionId, nowMs, f).execute();
+}
+
+function forecastUpsert(db: Pick<Kysely<Database>, 'insertInto'>, patientId: string, sessionId: string, nowMs: number, f: Forecast) {
   const row = {
     patient_id: patientId,
     session_id: sessionId,
@@ -233,7 +238,7 @@ export async function upsertForecast(db: Kysely<Database> | Transaction<Database
   const { patient_id: _key, ...update } = row;
   void _key;
   // A late upload of an older interrogation must not replace a newer forecast.
-  await db
+  return db
     .insertInto('forecasts')
     .values(row)
     .onConflict((oc) =>
@@ -241,8 +246,7 @@ export async function upsertForecast(db: Kysely<Database> | Transaction<Database
         .column('patient_id')
         .doUpdateSet(update)
         .where('forecasts.from_ms', '<=', sql<number>`excluded.from_ms`),
-    )
-    .execute();
+    );
 }
 
 function num(v: unknown): number {
