@@ -11,7 +11,7 @@ const bin = fileURLToPath(new URL('../bin/thecal.mjs', import.meta.url));
 describe('thecal start (npm start)', () => {
   it('seeds the demo clinic, serves the clinic API and a virtual pump, and stops cleanly on SIGTERM', async () => {
     const data = mkdtempSync(join(tmpdir(), 'thecal-start-'));
-    const child = spawn(process.execPath, [bin, 'start', '--data', data, '--clinic-port', '0', '--pump-port', '0', '--patients', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'start', '--data', data, '--clinic-port', '0', '--pump-port', '0', '--patients', '2', '--no-build'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -26,10 +26,21 @@ describe('thecal start (npm start)', () => {
       const docs = await fetch(`${clinicUrl}/docs/json`);
       assert.equal(docs.status, 200);
       const login = await fetch(`${clinicUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clinician', password: 'thecal-demo-password' }) });
-      assert.equal(login.status, 200, await login.text());
+      const loginText = await login.text();
+      assert.equal(login.status, 200, loginText);
       const info = await fetch(`${controlUrl}/info`);
       assert.equal(info.status, 200);
       assert.match(await info.text(), /TH-DEMO-0001/);
+      // The live pump is the demo patient's: programmed (morphine with patient boluses) and known to the clinic.
+      const status = (await (await fetch(`${controlUrl}/status`)).json()) as { status: { prescription?: { drugId: string; patientBolus: unknown } } };
+      assert.equal(status.status.prescription?.drugId, 'morphine');
+      assert.ok(status.status.prescription?.patientBolus);
+      const token = (JSON.parse(loginText) as { token: string }).token;
+      const patients = (await (await fetch(`${clinicUrl}/api/patients?q=`, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown;
+      assert.match(JSON.stringify(patients), /DEMO-00001/);
+      // Every browser app gets a line with its address and the pump to connect to.
+      assert.match(out, /programmer\s+http:\/\/127\.0\.0\.1:\d+\/programmer\/\?pump=ws%3A%2F%2F127\.0\.0\.1/);
+      assert.match(out, /patient app\s+http:\/\/127\.0\.0\.1:\d+\/ptm\/\?pump=/);
     } finally {
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));

@@ -1,16 +1,23 @@
 /**
  * `thecal start` (what `npm start` runs): the main job. A clinic server on its embedded SQLite
  * database, seeded with a demo clinic the first time, and a virtual pump on an accelerated clock,
- * both on this machine; it prints where they are and runs until Ctrl-C. The programmer and patient
- * web apps join it when their issues land.
+ * both on this machine, and the browser apps (clinician programmer, patient app, instructor page)
+ * served by the clinic server, built first if their sources changed. It prints where everything is
+ * and runs until Ctrl-C. The virtual pump is the demo patient's own pump: the seed ran its history,
+ * so the clinic server, the programmer and the patient app all meet the same pump.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PumpMemory, type Pump } from '@thecal/pump-core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { DEMO_PASSWORD, openDatabase, seedDemoClinic, startServer } from '@thecal/clinic-server';
-import { startVirtualPump } from '@thecal/virtual-pump';
+import { pumpFiles, startVirtualPump } from '@thecal/virtual-pump';
 import { wholeNumberOption } from './options.ts';
+import { buildWebApps, webAppStates } from './web-build.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface StartOptions {
   data: string;
@@ -19,6 +26,7 @@ interface StartOptions {
   speed: string;
   patients: string;
   serial: string;
+  build: boolean;
 }
 
 export function registerStart(program: Command, setExit: (code: number) => void): void {
@@ -31,6 +39,7 @@ export function registerStart(program: Command, setExit: (code: number) => void)
     .option('--speed <x>', 'pump seconds per real second', '60')
     .option('--patients <n>', 'patients in the demo clinic seeded on first start', '24')
     .option('--serial <s>', 'serial number of the virtual pump', 'TH-DEMO-0001')
+    .option('--no-build', 'serve the web apps as last built, even if their sources changed')
     .action(async (opts: StartOptions) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       try {
@@ -41,17 +50,30 @@ export function registerStart(program: Command, setExit: (code: number) => void)
         const clinicDir = join(opts.data, 'clinic');
         mkdirSync(clinicDir, { recursive: true });
         const seededMarker = join(clinicDir, 'demo-seeded');
-        if (!existsSync(seededMarker)) await seed(clinicDir, patients, seededMarker);
+        const pumpsDir = join(opts.data, 'pumps');
+        if (!existsSync(seededMarker)) {
+          const demoPump = await seed(clinicDir, patients, seededMarker, opts.serial);
+          if (demoPump !== null && !existsSync(pumpFiles(pumpsDir, opts.serial).nvmPath)) writePumpMemory(pumpsDir, opts.serial, demoPump);
+        }
+        const stale = webAppStates(repoRoot).filter((a) => a.reason !== null);
+        if (stale.length > 0 && opts.build) {
+          say(`building the web apps: ${stale.map((a) => `${a.name} (${a.reason})`).join(', ')}`);
+          await buildWebApps(repoRoot, stale.map((a) => a.name));
+        }
 
         const clinic = await startServer({ port: clinicPort, host: '127.0.0.1', dataDir: clinicDir });
-        const pump = await startVirtualPump({ serial: opts.serial, dataDir: join(opts.data, 'pumps'), port: pumpPort, speed });
+        const pump = await startVirtualPump({ serial: opts.serial, dataDir: pumpsDir, port: pumpPort, speed });
         say('Thecal is running (a simulator and reference implementation, not a medical device).');
         say(`  clinic server   ${clinic.url}   API documentation ${clinic.url}/docs`);
         say(`                  demo users admin, clinician, nurse, patient; password "${DEMO_PASSWORD}"`);
         say(`  virtual pump    ${pump.serial} at x${speed}: radio ${pump.radioUrl}, control ${pump.controlUrl}`);
         say(`  pair with it    curl -X POST ${pump.controlUrl}/magnet   then within 60 s:`);
         say(`                  npx thecal pump-pair --url ${pump.radioUrl} --role clinician --out programmer.cred.json`);
-        say('  web apps        the clinician programmer and the patient app arrive with their issues');
+        const pumpParam = `?pump=${encodeURIComponent(pump.radioUrl)}`;
+        for (const app of webAppStates(repoRoot)) {
+          const label = { programmer: 'programmer', ptm: 'patient app', instructor: 'instructor' }[app.name] ?? app.name;
+          say(`  ${label.padEnd(15)} ${clinic.url}/${app.name}/${app.name === 'instructor' ? '' : pumpParam}${app.reason === null ? '' : '   (not rebuilt: --no-build)'}`);
+        }
         say('ready. Ctrl-C stops everything.');
         await new Promise<void>((resolve) => {
           const stop = () => {
@@ -69,13 +91,22 @@ export function registerStart(program: Command, setExit: (code: number) => void)
     });
 }
 
-async function seed(clinicDir: string, patients: number, marker: string): Promise<void> {
+/** The demo patient's pump as the virtual pump's non-volatile memory, as if it had always run there. */
+function writePumpMemory(dir: string, serial: string, pump: Pump): void {
+  mkdirSync(dir, { recursive: true });
+  const memory = PumpMemory.blank();
+  memory.save(pump);
+  writeFileSync(pumpFiles(dir, serial).nvmPath, memory.device.read(0, memory.device.sizeBytes));
+}
+
+async function seed(clinicDir: string, patients: number, marker: string, demoPumpSerial: string): Promise<Pump | null> {
   const db = await openDatabase({ dataDir: clinicDir });
   const bar = new SingleBar({ stream: process.stderr, format: 'seeding the demo clinic [{bar}] {value}/{total} patients', hideCursor: true });
   bar.start(patients, 0);
   try {
-    await seedDemoClinic(db.db, { patients, nowMs: Date.now(), onProgress: (done) => bar.update(done) });
+    const r = await seedDemoClinic(db.db, { patients, nowMs: Date.now(), demoPumpSerial, onProgress: (done) => bar.update(done) });
     writeFileSync(marker, `${new Date().toISOString()}\n`);
+    return r.demoPump;
   } finally {
     bar.stop();
     await db.close();

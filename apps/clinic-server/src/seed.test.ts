@@ -14,6 +14,7 @@ onBothDatabases('demo clinic seed', (kind) => {
       let progress = 0;
       const r = await seedDemoClinic(clinic.db, { patients: 6, nowMs: NOW, seed: 7, scryptLog2N: 12, onProgress: (done) => (progress = done) });
       assert.equal(progress, 6);
+      assert.equal(r.demoPump, null, 'no live pump unless asked');
       assert.equal(r.patients, 6);
       assert.ok(r.sessions >= 12, `sessions ${r.sessions}`);
       assert.ok(r.logRecords > 1000, `records ${r.logRecords}`);
@@ -31,4 +32,25 @@ onBothDatabases('demo clinic seed', (kind) => {
       await test.destroy();
     }
   });
+
+  it('makes the demo user\'s pump the live one: known serial, patient boluses, refilled recently, at now', async () => {
+    const { clinic, test } = await openTestDatabase(kind);
+    try {
+      const r = await seedDemoClinic(clinic.db, { patients: 2, nowMs: NOW, seed: 11, scryptLog2N: 12, demoPumpSerial: 'TH-DEMO-0001' });
+      const pump = r.demoPump;
+      assert.ok(pump !== null);
+      const status = pump.status();
+      assert.equal(status.serial, 'TH-DEMO-0001');
+      assert.equal(status.nowMs, NOW);
+      assert.ok(status.prescription?.patientBolus, 'patient boluses enabled');
+      assert.equal(pump.forecast().lowReservoirAtMs !== null && pump.forecast().lowReservoirAtMs! < NOW, false);
+      const user = await clinic.db.selectFrom('users').select('patient_id').where('username', '=', 'patient').executeTakeFirstOrThrow();
+      const implant = await clinic.db.selectFrom('implants').select('pump_serial').where('patient_id', '=', user.patient_id as string).executeTakeFirstOrThrow();
+      assert.equal(implant.pump_serial, 'TH-DEMO-0001');
+    } finally {
+      await clinic.close();
+      await test.destroy();
+    }
+  });
 });
+

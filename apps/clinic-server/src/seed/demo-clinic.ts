@@ -23,6 +23,12 @@ export interface SeedOptions {
   seed?: number;
   scryptLog2N?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Give the first patient (the demo user "patient") this pump serial, a pain program with patient
+   * boluses and a refill a few days ago, and return that pump's core at nowMs: `thecal start` runs
+   * it as the live virtual pump, so the apps meet a pump the clinic server already knows.
+   */
+  demoPumpSerial?: string;
 }
 
 export interface SeedResult {
@@ -30,6 +36,8 @@ export interface SeedResult {
   sessions: number;
   logRecords: number;
   users: { username: string; password: string; role: string }[];
+  /** The first patient's pump at nowMs, when demoPumpSerial was given. */
+  demoPump: Pump | null;
 }
 
 export const DEMO_PASSWORD = 'thecal-demo-password';
@@ -65,7 +73,11 @@ function planFor(r: () => number): Plan {
       rx: { drugId: 'baclofen', concentrationMcgPerMl: conc, basal, maxRateNlPerDay: 24 * NL_PER_ML, maxDailyDosePg: Math.round(mcgPerDay * 1.6) * PG_PER_MCG, patientBolus: null },
     };
   }
-  // Morphine for pain, 10 or 25 mg/mL, 1-8 mg/day, with patient boluses.
+  return painPlan(r, model);
+}
+
+/** Morphine for pain, 10 or 25 mg/mL, 1-8 mg/day, with patient boluses. */
+function painPlan(r: () => number, model: PumpModelId): Plan {
   const conc = r() < 0.7 ? 10_000 : 25_000;
   const mgPerDay = 1 + r() * 7;
   const rate = Math.round((mgPerDay * 1000 * NL_PER_ML) / conc);
@@ -104,9 +116,10 @@ export async function seedDemoClinic(db: Kysely<Database>, o: SeedOptions): Prom
   const nurse = ids['nurse'] as string;
   let sessions = 0;
   let logRecords = 0;
-  const result: SeedResult = { patients: 0, sessions: 0, logRecords: 0, users: users.map((u) => ({ ...u, password: DEMO_PASSWORD })) };
+  const result: SeedResult = { patients: 0, sessions: 0, logRecords: 0, users: users.map((u) => ({ ...u, password: DEMO_PASSWORD })), demoPump: null };
   for (let n = 0; n < o.patients; n++) {
-    const s = await seedPatient(db, r, n, o.nowMs, clinician, nurse, n === 0 ? { username: 'patient', password: DEMO_PASSWORD, log2N: o.scryptLog2N } : null);
+    const s = await seedPatient(db, r, n, o.nowMs, clinician, nurse, n === 0 ? { username: 'patient', password: DEMO_PASSWORD, log2N: o.scryptLog2N } : null, n === 0 ? (o.demoPumpSerial ?? null) : null);
+    if (s.pump !== null) result.demoPump = s.pump;
     sessions += s.sessions;
     logRecords += s.logRecords;
     result.patients += 1;
@@ -116,8 +129,8 @@ export async function seedDemoClinic(db: Kysely<Database>, o: SeedOptions): Prom
   return { ...result, sessions, logRecords };
 }
 
-async function seedPatient(db: Kysely<Database>, r: () => number, n: number, nowMs: number, clinician: string, nurse: string, patientUser: { username: string; password: string; log2N: number | undefined } | null): Promise<{ sessions: number; logRecords: number }> {
-  const plan = planFor(r);
+async function seedPatient(db: Kysely<Database>, r: () => number, n: number, nowMs: number, clinician: string, nurse: string, patientUser: { username: string; password: string; log2N: number | undefined } | null, demoSerial: string | null): Promise<{ sessions: number; logRecords: number; pump: Pump | null }> {
+  const plan = demoSerial === null ? planFor(r) : painPlan(r, 'thecal-40');
   const pid = newId();
   const years = 0.3 + r() * 6.5;
   const implantMs = Math.floor((nowMs - years * 365 * MS_PER_DAY) / MS_PER_DAY) * MS_PER_DAY + 9 * MS_PER_HOUR;
@@ -167,7 +180,7 @@ async function seedPatient(db: Kysely<Database>, r: () => number, n: number, now
   }));
   await db.insertInto('screening_trials').values({ id: newId(), patient_id: pid, drug_id: trialDrug, started_at_ms: implantMs - 30 * MS_PER_DAY, doses_json: JSON.stringify(doses), outcome: 'positive', recorded_by: clinician }).execute();
 
-  const serial = `TH-${String(n + 1).padStart(5, '0')}-${Math.floor(r() * 1e6).toString(36).toUpperCase()}`;
+  const serial = demoSerial ?? `TH-${String(n + 1).padStart(5, '0')}-${Math.floor(r() * 1e6).toString(36).toUpperCase()}`;
   const capacity = PUMP_MODELS[plan.model].reservoirCapacityNl;
   await db
     .insertInto('implants')
@@ -192,7 +205,7 @@ async function seedPatient(db: Kysely<Database>, r: () => number, n: number, now
   let logRecords = 0;
   let from = { eventSeq: 1, therapySeq: 1 };
   // The last visit: most patients recently, some long ago (they will be due or overdue).
-  const lastVisitMs = nowMs - Math.floor(r() * 50 + (r() < 0.1 ? 60 : 0)) * MS_PER_DAY;
+  const lastVisitMs = demoSerial !== null ? nowMs - 3 * MS_PER_DAY : nowMs - Math.floor(r() * 50 + (r() < 0.1 ? 60 : 0)) * MS_PER_DAY;
   let visitMs = implantMs;
   const upload = async (atMs: number) => {
     pump.advanceTo(atMs);
@@ -245,12 +258,20 @@ async function seedPatient(db: Kysely<Database>, r: () => number, n: number, now
   }
   // The last interrogation before "now", without a refill: forecasts run from here.
   await upload(Math.max(visitMs + MS_PER_HOUR, lastVisitMs));
+  if (demoSerial !== null) {
+    // The live demo pump: refilled at that last visit (the server learns of it at the next
+    // interrogation, as in a clinic), then running until now.
+    const at = pump.status().nowMs + 30 * MS_PER_MINUTE;
+    const expected = pump.status().reservoir.volumeNl;
+    if (!commit(at, { refill: { withdrawnNl: expected, filledNl: capacity, drugId: rx.drugId, concentrationMcgPerMl: rx.concentrationMcgPerMl } }, 'demo-refill')) throw new Error('seed: the demo pump refused its refill');
+    pump.advanceTo(nowMs);
+  }
   if (r() < 0.1) {
     const f = pump.forecast();
     const due = f.nextRefillByMs ?? nowMs + 30 * MS_PER_DAY;
     await db.insertInto('absences').values({ id: newId(), patient_id: pid, kind: r() < 0.7 ? 'travel' : 'hospital-stay', from_ms: due - 5 * MS_PER_DAY, until_ms: due + 14 * MS_PER_DAY, notes: 'announced by phone', recorded_by: nurse }).execute();
   }
-  return { sessions, logRecords };
+  return { sessions, logRecords, pump: demoSerial === null ? null : pump };
 }
 
 function scaleRx(rx: Prescription, factor: number): Prescription {
