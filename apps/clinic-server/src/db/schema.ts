@@ -153,7 +153,7 @@ export interface AlarmsTable {
 export interface ClinicalEventsTable {
   id: string;
   patient_id: string;
-  kind: 'complication' | 'adverse-event';
+  kind: 'complication' | 'adverse-event' | 'procedure';
   code: string;
   occurred_at_ms: number;
   severity: 'mild' | 'moderate' | 'severe' | 'life-threatening' | 'fatal';
@@ -185,6 +185,22 @@ export interface ForecastsTable {
   method: 'snapshot' | 'rebuilt';
 }
 
+/** A usage report the patient shared from the app; `report_json` holds the per-day and per-hour counts. */
+export interface UsageReportsTable {
+  id: string;
+  patient_id: string;
+  pump_serial: string;
+  from_ms: number;
+  until_ms: number;
+  generated_at_ms: number;
+  requested: number;
+  delivered: number;
+  denied: number;
+  report_json: string;
+  received_at_ms: number;
+  submitted_by: string;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at_ms: number;
@@ -197,6 +213,17 @@ export interface AuditLogTable {
   patient_id: string | null;
   outcome: string;
   ip: string | null;
+}
+
+/** The programmer's own PDF report of a programming session (migration 5). */
+export interface SessionReportsTable {
+  session_id: string;
+  patient_id: string;
+  pdf_base64: string;
+  size_bytes: number;
+  sha256: string;
+  uploaded_at_ms: number;
+  uploaded_by: string;
 }
 
 export interface Database {
@@ -214,5 +241,7 @@ export interface Database {
   clinical_events: ClinicalEventsTable;
   absences: AbsencesTable;
   forecasts: ForecastsTable;
+  usage_reports: UsageReportsTable;
+  session_reports: SessionReportsTable;
   audit_log: AuditLogTable;
 }

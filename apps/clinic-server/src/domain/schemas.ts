@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DRUG_IDS, LIMITS, PUMP_MODELS, type DrugId, type PumpModelId } from '@thecal/pump-core';
-import { ADVERSE_EVENTS, COMPLICATIONS, INDICATIONS, SCREENING_SIDE_EFFECTS, SEVERITIES } from './vocabulary.ts';
+import { ADVERSE_EVENTS, COMPLICATIONS, EXPLANT_REASONS, INDICATIONS, SCREENING_SIDE_EFFECTS, SEVERITIES } from './vocabulary.ts';
 
 /** Epoch milliseconds between 1900 and 2200. */
 export const epochMs = z.number().int().min(-2_208_988_800_000).max(7_258_118_400_000);
@@ -73,6 +73,13 @@ export const ImplantInput = z.strictObject({
   catheterModel: name,
   catheterLengthMm: z.number().int().min(50).max(2000),
   catheterVolumeNl: z.number().int().min(0).max(2_000_000),
+});
+
+export const ImplantParams = z.strictObject({ patientId: uuid, implantId: uuid });
+export const ExplantInput = z.strictObject({
+  explantedAtMs: epochMs,
+  reason: z.enum(EXPLANT_REASONS),
+  notes: text(2000).default(''),
 });
 
 const flexStep = z.strictObject({ startMinute: z.number().int().min(0).max(1439), rateNlPerDay: nonNegativeInt });

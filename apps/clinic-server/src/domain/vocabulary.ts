@@ -53,6 +53,9 @@ export const ADVERSE_EVENTS = [
 /** Temporary side effects of the screening test (seed 000). */
 export const SCREENING_SIDE_EFFECTS = ['loose-muscles', 'nausea-vomiting', 'sleepiness', 'headache', 'dizziness'] as const;
 
+/** Why a pump came out (recorded with the explant as a procedure event). */
+export const EXPLANT_REASONS = ['end-of-service', 'infection', 'device-malfunction', 'therapy-no-longer-needed', 'patient-request', 'death', 'other'] as const;
+
 export const SEVERITIES = ['mild', 'moderate', 'severe', 'life-threatening', 'fatal'] as const;
 
 /** Candidate criteria constants (seed 002). */

@@ -7,7 +7,7 @@ import type { AppContext } from '../http/context.ts';
 import { conflict, HttpError, notFound } from '../http/errors.ts';
 import { addRoute, type RouteTable } from '../http/route.ts';
 import { assessCandidate } from '../domain/assessment.ts';
-import { AbsenceInput, AssessmentInput, ClinicalEventInput, ImplantInput, ListQuery, PatientIdParams, PatientInput, PrescriptionInput, RefillInput, ScreeningTrialInput } from '../domain/schemas.ts';
+import { AbsenceInput, AssessmentInput, ClinicalEventInput, ExplantInput, ImplantInput, ImplantParams, ListQuery, PatientIdParams, PatientInput, PrescriptionInput, RefillInput, ScreeningTrialInput } from '../domain/schemas.ts';
 import { absenceView, alarmView, assessmentView, clinicalEventView, forecastView, implantView, patientView, prescriptionView, refillView, sessionView, trialView } from '../domain/views.ts';
 
 const CLINICAL = ['clinician', 'nurse'] as const;
@@ -155,7 +155,9 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
       const now = ctx.now();
       // A new implant replaces the patient's current one (pump replacement at end of service).
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('implants').set({ explanted_at_ms: body.implantedAtMs }).where('patient_id', '=', params.patientId).where('explanted_at_ms', 'is', null).execute();
+        const replaced = await trx.updateTable('implants').set({ explanted_at_ms: body.implantedAtMs }).where('patient_id', '=', params.patientId).where('explanted_at_ms', 'is', null).executeTakeFirst();
+        // The forecast belonged to the pump that came out; the new pump's first upload makes a new one.
+        if (Number(replaced.numUpdatedRows) > 0) await trx.deleteFrom('forecasts').where('patient_id', '=', params.patientId).execute();
         await trx
           .insertInto('implants')
           .values({
@@ -177,6 +179,41 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
       void now;
       audit.resourceId = id;
       return { id };
+    },
+  });
+  addRoute(app, ctx, table, {
+    method: 'POST',
+    url: '/api/patients/:patientId/implants/:implantId/explant',
+    summary: 'Record that a pump came out (without a replacement): when and why; its uploads and worklist items stop',
+    tag: 'implants',
+    roles: ['clinician'],
+    patientParam: 'patientId',
+    params: ImplantParams,
+    body: ExplantInput,
+    audit: { action: 'update', resource: 'implant' },
+    handler: async ({ params, body, user, audit }) => {
+      await requirePatient(ctx, params.patientId);
+      const implant = await db.selectFrom('implants').select(['id', 'pump_serial', 'implanted_at_ms', 'explanted_at_ms']).where('id', '=', params.implantId).where('patient_id', '=', params.patientId).executeTakeFirst();
+      if (implant === undefined) throw notFound(`no implant ${params.implantId} for this patient`);
+      if (implant.explanted_at_ms !== null) throw conflict(`pump ${implant.pump_serial} was already explanted at ${new Date(implant.explanted_at_ms).toISOString()}`);
+      if (body.explantedAtMs < implant.implanted_at_ms) {
+        throw new HttpError(400, 'validation-failed', `body.explantedAtMs: before the implant date ${new Date(implant.implanted_at_ms).toISOString()}`, [{ path: 'body.explantedAtMs', message: 'before the implant date' }]);
+      }
+      if (body.explantedAtMs > ctx.now() + 60 * 60 * 1000) {
+        throw new HttpError(400, 'validation-failed', 'body.explantedAtMs: in the future; record an explant when it has happened', [{ path: 'body.explantedAtMs', message: 'in the future' }]);
+      }
+      await db.transaction().execute(async (trx) => {
+        // "explanted_at_ms is null" again inside the transaction: of two racing requests, one wins.
+        const done = await trx.updateTable('implants').set({ explanted_at_ms: body.explantedAtMs }).where('id', '=', implant.id).where('explanted_at_ms', 'is', null).executeTakeFirst();
+        if (Number(done.numUpdatedRows) !== 1) throw conflict(`pump ${implant.pump_serial} was explanted by another request`);
+        await trx.deleteFrom('forecasts').where('patient_id', '=', params.patientId).execute();
+        await trx
+          .insertInto('clinical_events')
+          .values({ id: newId(), patient_id: params.patientId, kind: 'procedure', code: `explant-${body.reason}`, occurred_at_ms: body.explantedAtMs, severity: 'mild', notes: `pump ${implant.pump_serial} explanted${body.notes === '' ? '' : `: ${body.notes}`}`, recorded_by: user?.id ?? '' })
+          .execute();
+      });
+      audit.resourceId = implant.id;
+      return { id: implant.id, pumpSerial: implant.pump_serial, explantedAtMs: body.explantedAtMs, reason: body.reason };
     },
   });
   listRoute(app, ctx, table, 'implants', 'implants', CLINICAL_AND_PATIENT, async (pid) => (await db.selectFrom('implants').selectAll().where('patient_id', '=', pid).orderBy('implanted_at_ms').execute()).map(implantView));
