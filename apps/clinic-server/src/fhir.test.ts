@@ -91,4 +91,37 @@ onBothDatabases('FHIR R4 API', (kind) => {
     assert.equal((await c.request('GET', `/fhir/Observation?patient=${other}`, { token })).statusCode, 403);
     assert.equal((await c.request('GET', `/fhir/Patient?_id=${other}`, { token })).statusCode, 403);
   });
+
+  it('pages a search: total counts every match, next links walk them all once, a bad _count is refused', async () => {
+    const c = clinic();
+    const pid = await richPatient(c, `FH4-${kind}`);
+    const all = (await c.request('GET', `/fhir/Observation?patient=${pid}&_count=500`, { token: c.tokens.clinician })).json();
+    const total = all.total as number;
+    assert.ok(total >= 5, `total ${total}`);
+    assert.equal(all.entry.length, total);
+    assert.ok(!all.link.some((l: { relation: string }) => l.relation === 'next'));
+    const ids: string[] = [];
+    let url: string | undefined = `/fhir/Observation?patient=${pid}&_count=2`;
+    let pages = 0;
+    while (url !== undefined) {
+      const r = await c.request('GET', url, { token: c.tokens.clinician });
+      assert.equal(r.statusCode, 200, r.body);
+      const bundle = r.json();
+      assertValid(bundle);
+      assert.equal(bundle.total, total);
+      assert.ok(bundle.entry.length <= 2);
+      ids.push(...bundle.entry.map((e: { resource: { id: string } }) => e.resource.id));
+      if (pages > 0) assert.ok(bundle.link.some((l: { relation: string }) => l.relation === 'previous'));
+      url = bundle.link.find((l: { relation: string; url: string }) => l.relation === 'next')?.url;
+      pages++;
+    }
+    assert.equal(pages, Math.ceil(total / 2));
+    assert.deepEqual(ids, all.entry.map((e: { resource: { id: string } }) => e.resource.id));
+    for (const bad of ['0', '501', 'ten']) {
+      const r = await c.request('GET', `/fhir/Observation?patient=${pid}&_count=${bad}`, { token: c.tokens.clinician });
+      assert.equal(r.statusCode, 400, `_count=${bad}`);
+      assert.match(r.json().message, /_count/);
+    }
+  });
 });
+

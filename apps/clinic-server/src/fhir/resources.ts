@@ -272,14 +272,31 @@ export function auditEvent(a: Selectable<AuditLogTable>): Resource {
   };
 }
 
-export function searchBundle(resources: Resource[], selfUrl: string): Resource {
+export interface SearchPage {
+  count: number;
+  offset: number;
+}
+
+/**
+ * A searchset Bundle holding one page of the matches: `total` counts them all, and the self,
+ * first, previous and next links carry _count and _offset, so a client walks every page by
+ * following "next" until there is none.
+ */
+export function searchBundle(matches: Resource[], baseUrl: string, page: SearchPage = { count: matches.length || 1, offset: 0 }): Resource {
+  const at = (offset: number) => `${baseUrl}${baseUrl.includes('?') ? '&' : '?'}_count=${page.count}&_offset=${offset}`;
+  const link = [
+    { relation: 'self', url: at(page.offset) },
+    { relation: 'first', url: at(0) },
+    ...(page.offset > 0 ? [{ relation: 'previous', url: at(Math.max(0, page.offset - page.count)) }] : []),
+    ...(page.offset + page.count < matches.length ? [{ relation: 'next', url: at(page.offset + page.count) }] : []),
+  ];
   return {
     resourceType: 'Bundle',
     id: `search-${Date.now().toString(36)}`,
     type: 'searchset',
-    total: resources.length,
-    link: [{ relation: 'self', url: selfUrl }],
-    entry: resources.map((r) => ({ fullUrl: `urn:thecal:${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+    total: matches.length,
+    link,
+    entry: matches.slice(page.offset, page.offset + page.count).map((r) => ({ fullUrl: `urn:thecal:${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
   };
 }
 
@@ -303,7 +320,7 @@ export function capabilityStatement(nowMs: number): Resource {
         resource: FHIR_TYPES.map((type) => ({
           type,
           interaction: [{ code: 'search-type' }, ...(type === 'Patient' || type === 'Device' ? [{ code: 'read' }] : [])],
-          searchParam: [type === 'Patient' ? { name: '_id', type: 'token' } : { name: 'patient', type: 'reference' }],
+          searchParam: type === 'Patient' ? [{ name: '_id', type: 'token' }] : [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number', documentation: 'matches per page, 1 to 500 (default 100); follow the Bundle\'s next link for the rest' }],
         })),
       },
     ],

@@ -25,7 +25,12 @@ import {
 } from '../fhir/resources.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-const ByPatient = z.strictObject({ patient: uuid.or(z.string().regex(/^Patient\/[0-9a-f-]{36}$/, 'must be a patient id or Patient/<id>').transform((s) => s.slice(8))) });
+/** FHIR paging: _count per page (default 100, at most 500) and the _offset of the first match. */
+const paging = {
+  _count: z.coerce.number().int().min(1).max(500).default(100),
+  _offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+};
+const ByPatient = z.strictObject({ patient: uuid.or(z.string().regex(/^Patient\/[0-9a-f-]{36}$/, 'must be a patient id or Patient/<id>').transform((s) => s.slice(8))), ...paging });
 const ByIdQuery = z.strictObject({ _id: uuid });
 const IdParams = z.strictObject({ id: uuid });
 const DeviceIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f-]{36}(-catheter)?$/, 'must be a device id') });
@@ -108,7 +113,7 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
         input.audit.patientId = id;
         await requirePatient(ctx, id);
         void input.reply.type(FHIR_JSON);
-        return searchBundle(await load(id), `/fhir/${type}?patient=${id}`);
+        return searchBundle(await load(id), `/fhir/${type}?patient=${id}`, { count: input.query._count, offset: input.query._offset });
       },
     });
   const implantsOf = (pid: string) => db.selectFrom('implants').selectAll().where('patient_id', '=', pid).orderBy('implanted_at_ms').execute();
@@ -132,7 +137,7 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
       .where('log', '=', 'therapy')
       .where('type', 'in', ['daily-total', 'patient-bolus-ended'])
       .orderBy('utc_ms', 'desc')
-      .limit(400)
+      .limit(20_000)
       .execute();
     return rows.map((r) => medicationAdministration(r, pid, implantId, drug)).filter((r): r is Resource => r !== null);
   });
