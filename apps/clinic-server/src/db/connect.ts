@@ -24,6 +24,8 @@ export interface DatabaseOptions {
 export interface ClinicDb {
   db: Kysely<Database>;
   dialect: DialectName;
+  /** The PostgreSQL schema everything lives in, when not the default search path. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -104,11 +106,13 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<ClinicD
     client.release();
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', close: () => db.destroy(), ...(schema === undefined ? {} : { schema }) };
 }
 
 export async function migrateToLatest(clinic: ClinicDb): Promise<void> {
-  const migrator = new Migrator({ db: clinic.db, provider: migrationProvider(clinic.dialect) });
+  // With its own schema, the migrator must look for its bookkeeping tables there: left to itself it
+  // finds another schema's kysely_migration_lock, skips creating its own and then fails to use it.
+  const migrator = new Migrator({ db: clinic.db, provider: migrationProvider(clinic.dialect), ...(clinic.schema === undefined ? {} : { migrationTableSchema: clinic.schema }) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
