@@ -11,3 +11,4 @@ export { Pump, type PumpStatus, type PumpSnapshot, type EventType, type TherapyT
 export * from './persistence.ts';
 export * as nvm from './nvm/index.ts';
 export { seededUniform } from './seeded-uniform.ts';
+export * from './hardware-faults.ts';

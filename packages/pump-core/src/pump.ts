@@ -24,6 +24,7 @@ import {
   type WeekTable,
 } from './program.ts';
 import { quiescentUj, dailyDrawUj } from './battery.ts';
+import { NO_LEAKAGE, changeLeakage, hardwareFaultProblem, leakageDrawnUj, type HardwareFault, type LeakageState } from './hardware-faults.ts';
 import { RingLog, type LogRecord } from './ring-log.ts';
 import {
   CRITICAL_ALARMS,
@@ -182,6 +183,8 @@ export class Pump {
   private stalled = false;
   private stallRecoverAtMs = Number.POSITIVE_INFINITY;
   private stallStartedMs = 0;
+  /** A hardware stall not yet noticed: the firmware finds it at the next stroke it tries. */
+  private stallDetectAtMs = Number.POSITIVE_INFINITY;
   private awaitingInterrogation = false;
   private safeStateReason: string | null = null;
   /** Until when the conservative stroke-by-stroke dose guard runs (after a risky clock or offset change). */
@@ -194,6 +197,8 @@ export class Pump {
   private eosAtMs: number | null = null;
   private eosReached = false;
   private depleted = false;
+  /** A hardware leakage current (hardware-faults.ts); none on a healthy pump. */
+  private leakage: LeakageState = NO_LEAKAGE;
 
   private alarms = new Map<AlarmCode, ActiveAlarm>();
   events: RingLog<EventType>;
@@ -340,7 +345,7 @@ export class Pump {
       // Keep rate x time within exact integer range.
       next = Math.min(next, now + Math.floor((SAFE - Math.abs(this.credit)) / rate));
     }
-    if (this.stalled) next = Math.min(next, this.stallRecoverAtMs);
+    if (this.stalled) next = Math.min(next, this.stallRecoverAtMs, this.stallDetectAtMs);
     if (this.eosAtMs !== null && !this.eosReached) next = Math.min(next, this.eosAtMs);
     if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
       next = Math.min(next, Math.max(now + 1, this.refillReminderUtcMs - this.clockCorrectionMs));
@@ -479,14 +484,27 @@ export class Pump {
       this.credit += pb.remainingCredit;
       this.endPatientBolus(pb, true);
     }
+    if (this.stalled && now >= this.stallDetectAtMs) {
+      this.stallDetectAtMs = Number.POSITIVE_INFINITY;
+      this.logEvent('motor-stall', { cause: 'hardware', stalledForMs: now - this.stallStartedMs, recoverAtMs: Number.isFinite(this.stallRecoverAtMs) ? this.stallRecoverAtMs : null });
+      this.raiseAlarm('motor-stall');
+    }
     if (this.stalled && now >= this.stallRecoverAtMs) {
+      // A stall shorter than a stroke period was never noticed: nothing to report but the recovery.
+      this.stallDetectAtMs = Number.POSITIVE_INFINITY;
       this.stalled = false;
       this.stallRecoverAtMs = Number.POSITIVE_INFINITY;
       this.logEvent('motor-stall-recovery', { stalledMs: now - this.stallStartedMs, awaitingInterrogation: this.awaitingInterrogation });
       this.resolveAlarm('motor-stall');
       this.historyDirty = true;
     }
-    const remaining = this.batteryRemainingUj();
+    let remaining = this.batteryRemainingUj();
+    if (remaining <= 0 && !this.eosReached && this.leakage !== NO_LEAKAGE) {
+      // A leaking cell ran flat before its 90 days after ERI: end of service now, and silence.
+      this.eriAtMs ??= now;
+      this.eosAtMs = now;
+      remaining = 0;
+    }
     if (this.eriAtMs === null) {
       if (remaining <= BATTERY.eriReserveUj) {
         this.eriAtMs = now;
@@ -634,7 +652,7 @@ export class Pump {
 
   batteryRemainingUj(): number {
     if (this.depleted) return 0;
-    return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
+    return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj - leakageDrawnUj(this.leakage, this.nowMs);
   }
 
   /** Projected ERI time at the current program's mean rate (exact once ERI has happened). */
@@ -780,9 +798,11 @@ export class Pump {
         if (!okDur || !okDelay) return this.no(id, 'invalid-command', `field duration must be >= 0 ms and recovery delay 0 to ${LIMITS.maxStallRecoveryDelayMs} ms`);
         // A pump already alarming when the field forces telemetry mode waits for an interrogation before it resumes.
         if ([...this.alarms.values()].some((a) => !a.acknowledged)) this.awaitingInterrogation = true;
-        if (!this.stalled) this.stallStartedMs = this.nowMs;
+        const wasStalled = this.stalled;
+        if (!wasStalled) this.stallStartedMs = this.nowMs;
         this.stalled = true;
-        this.stallRecoverAtMs = Math.max(this.stallRecoverAtMs === Number.POSITIVE_INFINITY ? 0 : this.stallRecoverAtMs, this.nowMs + c.durationMs + c.recoveryDelayMs);
+        // A field never shortens a stall already running (a rotor broken by a hardware fault stays broken).
+        this.stallRecoverAtMs = Math.max(wasStalled ? this.stallRecoverAtMs : 0, this.nowMs + c.durationMs + c.recoveryDelayMs);
         this.historyDirty = true;
         this.logEvent('motor-stall', { fieldMs: c.durationMs, recoveryDelayMs: c.recoveryDelayMs, awaitingInterrogation: this.awaitingInterrogation });
         this.raiseAlarm('motor-stall');
@@ -1196,6 +1216,37 @@ export class Pump {
     this.outputs = [];
     return out;
   }
+  /**
+   * A fault of the hardware itself (hardware-faults.ts), at its time: not a radio command, so no
+   * credential can cause one. A stall stops the rotor like a magnetic field does, logged with its
+   * cause; a leakage drains the battery faster from now on.
+   */
+  injectHardwareFault(atMs: number, fault: HardwareFault): { ok: true } | { ok: false; message: string } {
+    const problem = hardwareFaultProblem(fault);
+    if (problem !== null) return { ok: false, message: problem };
+    if (!Number.isSafeInteger(atMs) || atMs < this.nowMs) return { ok: false, message: `fault time ${atMs} is before pump time ${this.nowMs}` };
+    this.advanceTo(atMs);
+    if (fault.kind === 'motor-stall') {
+      const wasStalled = this.stalled;
+      // The firmware learns of a stalled rotor when the next stroke fails to turn it; a pump that
+      // is not pumping has no stroke to try and is told at once by its motor check.
+      const rate = this.commandedRateNlPerDay();
+      if (!wasStalled) {
+        this.stallStartedMs = this.nowMs;
+        this.stallDetectAtMs = rate > 0 ? this.nowMs + Math.max(1, Math.ceil((STROKE_CREDIT - this.credit) / rate)) : this.nowMs;
+      }
+      this.stalled = true;
+      const until = fault.recoveryDelayMs === null ? Number.POSITIVE_INFINITY : this.nowMs + fault.recoveryDelayMs;
+      // A stall never shortens one already running (a broken rotor stays broken).
+      this.stallRecoverAtMs = Math.max(wasStalled ? this.stallRecoverAtMs : 0, until);
+      this.historyDirty = true;
+    } else {
+      this.leakage = changeLeakage(this.leakage, this.nowMs, fault.extraUjPerDay);
+    }
+    this.processDue();
+    return { ok: true };
+  }
+
   /** Start-up found memory it cannot trust: safe state and the critical memory alarm. */
   memoryFault(atMs: number, detail: string): void {
     this.advanceTo(atMs);
