@@ -214,11 +214,61 @@ function worklistIndexes(): Migration {
   };
 }
 
+/**
+ * What the patient's app sends: usage reports the patient chose to share (the id is the app's own,
+ * so a report re-sent from the offline queue is stored once). Travel and hospital stays from the
+ * app go to the existing absences table under the app's id, for the same reason.
+ */
+function patientAppReports(): Migration {
+  return {
+    async up(db: AnyDb) {
+      const ms = 'bigint';
+      await db.schema
+        .createTable('usage_reports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+        .addColumn('pump_serial', 'text', (c) => c.notNull())
+        .addColumn('from_ms', ms, (c) => c.notNull())
+        .addColumn('until_ms', ms, (c) => c.notNull())
+        .addColumn('generated_at_ms', ms, (c) => c.notNull())
+        .addColumn('requested', 'integer', (c) => c.notNull())
+        .addColumn('delivered', 'integer', (c) => c.notNull())
+        .addColumn('denied', 'integer', (c) => c.notNull())
+        .addColumn('report_json', 'text', (c) => c.notNull())
+        .addColumn('received_at_ms', ms, (c) => c.notNull())
+        .addColumn('submitted_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('usage_reports_patient').on('usage_reports').columns(['patient_id', 'generated_at_ms']).execute();
+    },
+  };
+}
+
+/**
+ * The programmer's session report (a PDF it writes itself) kept with the programming session it
+ * belongs to: one report per session, stored as base64 text so both databases store it the same way.
+ */
+function programmerSessionReports(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('session_reports')
+        .addColumn('session_id', 'text', (c) => c.primaryKey().references('programming_sessions.id'))
+        .addColumn('patient_id', 'text', (c) => c.notNull().references('patients.id'))
+        .addColumn('pdf_base64', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('uploaded_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('uploaded_by', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration, in order. Names sort in the order they run. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes() };
+      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes(), '2026_11_003_patient_app_reports': patientAppReports(), '2026_11_004_programmer_session_reports': programmerSessionReports() };
     },
   };
 }

@@ -215,7 +215,7 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
-/** The programmer's own PDF report of a programming session (migration 5). */
+/** The programmer's own PDF report of a programming session (migration 4). */
 export interface SessionReportsTable {
   session_id: string;
   patient_id: string;

@@ -4,7 +4,8 @@
  * status: a new pump holding the same reservoir, drug and prescription at the same moment. A
  * rebuilt pump cannot know its battery or its last refill, so those come from the status.
  */
-import { BATTERY, DRUG_LIBRARY, MS_PER_DAY, Pump, type PumpSnapshot, type Prescription } from '@thecal/pump-core';
+import { Pump, type PumpSnapshot, type Prescription } from '@thecal/pump-core';
+import { eriFromReplaceByMs, stabilityLimitMs } from '@thecal/therapy-calc';
 import type { PumpStatusInputT } from './upload-schema.ts';
 
 export interface Forecast {
@@ -23,7 +24,7 @@ export function forecastFromSnapshot(snapshot: PumpSnapshot): Forecast {
 }
 
 export function forecastFromStatus(status: PumpStatusInputT): Forecast {
-  const eriAtMs = status.battery.eriAtMs ?? status.battery.replaceByMs - BATTERY.eriToEosMs;
+  const eriAtMs = status.battery.eriAtMs ?? eriFromReplaceByMs(status.battery.replaceByMs);
   const base = { fromMs: status.nowMs, eriAtMs, replaceByMs: status.battery.replaceByMs, method: 'rebuilt' as const };
   const none = { ...base, lowReservoirAtMs: null, emptyAtMs: null, nextRefillByMs: null };
   const rx = status.prescription as Prescription | null;
@@ -44,7 +45,7 @@ export function forecastFromStatus(status: PumpStatusInputT): Forecast {
   const f = pump.forecast();
   // The rebuilt pump was "refilled" now; the real stability cap runs from the real last refill.
   const lastRefill = status.reservoir.lastRefillMs;
-  const cap = lastRefill === null ? Number.POSITIVE_INFINITY : lastRefill - (status.pumpUtcMs - status.nowMs) + DRUG_LIBRARY[status.reservoir.drugId].stabilityDays * MS_PER_DAY;
+  const cap = lastRefill === null ? Number.POSITIVE_INFINITY : stabilityLimitMs(lastRefill - (status.pumpUtcMs - status.nowMs), status.reservoir.drugId);
   const refill = f.nextRefillByMs === null ? (Number.isFinite(cap) ? cap : null) : Math.min(f.nextRefillByMs, cap);
   return { ...base, lowReservoirAtMs: f.lowReservoirAtMs, emptyAtMs: f.emptyAtMs, nextRefillByMs: refill };
 }

@@ -17,6 +17,8 @@ import { clinicRoutes } from '../routes/clinic.ts';
 import { fhirRoutes } from '../routes/fhir.ts';
 import { DEFAULT_WEB_APPS, registerWebApps, type WebApp } from './web-apps.ts';
 import { exportRoutes } from '../routes/exports.ts';
+import { patientAppRoutes } from '../routes/patient-app.ts';
+import { sessionReportRoutes } from '../routes/session-reports.ts';
 
 export interface ClinicApp {
   app: FastifyInstance;
@@ -85,6 +87,8 @@ export async function buildApp(clinic: ClinicDb, opts: BuildOptions = {}): Promi
   clinicRoutes(app, ctx, routes);
   exportRoutes(app, ctx, routes);
   fhirRoutes(app, ctx, routes);
+  patientAppRoutes(app, ctx, routes);
+  sessionReportRoutes(app, ctx, routes);
   await registerWebApps(app, opts.webApps ?? DEFAULT_WEB_APPS);
   await app.ready();
   return { app, ctx, routes };

@@ -118,8 +118,13 @@ async function auditDenied(ctx: AppContext, def: RouteDef<any, any, any>, user: 
     user,
     action: def.audit.action,
     resource: def.audit.resource,
-    patientId: def.patientParam === undefined ? null : (params[def.patientParam] ?? null),
+    // Only an id that could name a patient is kept: a hostile one (a NUL byte) must not fail the audit write itself.
+    patientId: def.patientParam === undefined ? null : auditablePatientId(params[def.patientParam]),
     outcome: 'denied',
     ip,
   });
+}
+
+function auditablePatientId(id: string | undefined): string | null {
+  return id !== undefined && /^[0-9a-f-]{1,64}$/i.test(id) ? id : null;
 }

@@ -24,6 +24,7 @@ const appsDir = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEFAULT_WEB_APPS: readonly WebApp[] = [
   { prefix: '/programmer/', dir: join(appsDir, 'programmer', 'dist'), title: 'Clinician programmer' },
   { prefix: '/ptm/', dir: join(appsDir, 'ptm', 'dist'), title: 'Personal therapy manager (patient app)' },
+  { prefix: '/instructor/', dir: join(appsDir, 'instructor', 'dist'), title: 'Training instructor (ground truth and debrief)' },
 ];
 
 export async function registerWebApps(app: FastifyInstance, webApps: readonly WebApp[]): Promise<void> {
