@@ -2,3 +2,4 @@ export { startVirtualPump, type VirtualPumpOptions, type RunningPump } from './v
 export { parseImpairment, NO_IMPAIRMENT, ImpairedPath, type ImpairmentSpec } from './impairment.ts';
 export { ScaledClock } from './clock.ts';
 export { loadOrManufacture, pumpFiles } from './store.ts';
+export * from './faults/index.ts';

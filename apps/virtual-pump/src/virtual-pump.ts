@@ -8,6 +8,9 @@
  *   POST /magnet[?seconds=N]  the physical signal of intent: opens pairing for N s (default 60)
  *   GET  /status              the simulator's view of the pump (inspection, not the radio)
  *   POST /link                {"cut": "now" | "before-next-frame" | "after-next-frame"} (tests, training)
+ *   POST /fault               a fault (faults/spec.ts), injected now; a refill fault is armed for the next refill
+ *   GET  /truth               the ground truth the trainee cannot see: true time and reservoir, catheter, patient, faults
+ *   GET  /debrief             the timeline and each expected trainee action, met or missed (training)
  *
  * Losing the link never changes therapy: nothing here acts on a closed connection except
  * forgetting it; sessions time out in the radio and the pump keeps its last committed program.
@@ -20,6 +23,10 @@ import { PumpRadio, systemRandom, type KeyStore, type Random } from '@thecal/pro
 import { ScaledClock } from './clock.ts';
 import { ImpairedPath, NO_IMPAIRMENT, type ImpairmentSpec } from './impairment.ts';
 import { loadOrManufacture, pumpFiles, saveKeys, saveMemory, type PumpFiles } from './store.ts';
+import { FaultWorld, type PatientPort, type WorldTruth } from './faults/world.ts';
+import { parseFault, REFILL_FAULTS, type Fault } from './faults/spec.ts';
+import { describeFault } from './faults/world.ts';
+import { buildDebrief, type ExpectedAction } from './faults/debrief.ts';
 
 export interface VirtualPumpOptions {
   serial: string;
@@ -41,6 +48,16 @@ export interface VirtualPumpOptions {
   tickMs?: number;
   /** How often memory is saved while time runs, ms (and always after a command, before its answer). */
   saveEveryMs?: number;
+  /** The virtual patient the pump is implanted in (training); its ground truth is served on GET /truth. A function gets the pump as loaded. */
+  patient?: PatientPort | ((pump: Pump) => PatientPort) | null;
+  /** Faults to inject by themselves, each this long (pump time) after the start. */
+  faultSchedule?: readonly { afterMs: number; fault: Fault }[];
+  /** A training run: what GET /truth and GET /debrief tell the instructor. */
+  training?: { title: string; briefing: string; instructorNotes: string; expected: readonly ExpectedAction[] };
+  /** Pump time of manufacture for a new pump (a training scenario's start); default now. */
+  manufactureAtMs?: number;
+  /** A freshly manufactured pump is set up by this before anything else runs (a training scenario's starting state). */
+  setUp?: (pump: Pump) => void;
 }
 
 export interface RunningPump {
@@ -50,6 +67,10 @@ export interface RunningPump {
   controlUrl: string;
   pump: () => Pump;
   radio: PumpRadio;
+  world: FaultWorld;
+  /** Inject a fault now (or arm a refill fault), as POST /fault does. */
+  inject(fault: Fault): { ok: true } | { ok: false; message: string };
+  truth(): WorldTruth;
   close(): Promise<void>;
 }
 
@@ -59,25 +80,50 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
   const print = o.print ?? (() => {});
   const random = o.random ?? systemRandom;
   const files: PumpFiles = pumpFiles(o.dataDir, o.serial);
-  const loaded = loadOrManufacture(o.dataDir, o.serial, o.model ?? 'thecal-40', Date.now(), random);
-  const pump: Pump = loaded.pump;
+  const loaded = loadOrManufacture(o.dataDir, o.serial, o.model ?? 'thecal-40', o.manufactureAtMs ?? Date.now(), random);
+  if (loaded.created && o.setUp !== undefined) {
+    o.setUp(loaded.pump);
+    // The tones and bolus ends of setting up happened before anyone was there to hear them.
+    loaded.pump.drainOutputs();
+    saveMemory(files, loaded.memory, loaded.pump);
+  }
   const memory: PumpMemory = loaded.memory;
   const keys: KeyStore = loaded.keys;
-  const clock = new ScaledClock(pump.nowMs, o.speed ?? 1);
+  // The clock gives true time; the pump runs on its own oscillator (world.pumpTimeAt), which a fault may make drift.
+  const clock = new ScaledClock(loaded.pump.nowMs, o.speed ?? 1);
+  const startMs = loaded.pump.nowMs;
+  const patient = typeof o.patient === 'function' ? o.patient(loaded.pump) : (o.patient ?? null);
+  const world = new FaultWorld(loaded.pump, memory, patient, loaded.pump.nowMs);
+  const pending = [...(o.faultSchedule ?? [])].sort((a, b) => a.afterMs - b.afterMs);
   const linkNow = () => Date.now();
   const radio = new PumpRadio({
-    pump,
+    pump: world.pump,
     keys,
     random,
     ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
     onKeysChanged: () => saveKeys(files, keys),
     onPaired: (p) => print(`paired ${p.role} device "${p.deviceName}" (credential ${p.credentialId}); confirmation code ${p.code}`),
   });
-  const at = () => ({ pumpMs: clock.pumpMs(), linkMs: linkNow() });
+  const at = () => ({ pumpMs: world.pumpTimeAt(clock.pumpMs()), linkMs: linkNow() });
   let lastSavedAt = 0;
   const save = () => {
-    saveMemory(files, memory, pump);
+    saveMemory(files, world.memory, world.pump);
     lastSavedAt = linkNow();
+  };
+  world.onPumpReplaced = (p) => {
+    // A restart: the radio talks to the pump that came back from memory.
+    radio.pump = p;
+    print(`pump restarted from memory (self-test: ${world.lastSelfTest?.settings ?? '?'})`);
+    save();
+  };
+  const inject = (fault: Fault): { ok: true } | { ok: false; message: string } => {
+    world.advanceTo(Math.max(world.trueMs, clock.pumpMs()));
+    const r = REFILL_FAULTS.has(fault.kind) ? world.armRefillFault(fault) : world.inject(fault);
+    if (r.ok) {
+      print(`FAULT ${describeFault(fault)}${REFILL_FAULTS.has(fault.kind) ? ' (armed for the next refill)' : ''}`);
+      save();
+    }
+    return r;
   };
 
   // ------------------------------------------------------------------ time runs
@@ -87,8 +133,16 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
     else if (out.type === 'bolus-ended') print(`${out.kind} bolus ${out.commandId} ended: ${out.deliveredNl} of ${out.requestedNl} nL`);
   };
   const tick = () => {
-    pump.advanceTo(clock.pumpMs());
-    for (const out of pump.drainOutputs()) report(out);
+    const now = clock.pumpMs();
+    while (pending.length > 0 && (pending[0]?.afterMs ?? 0) + startMs <= now) {
+      const next = pending.shift();
+      if (next === undefined) break;
+      world.advanceTo(Math.max(world.trueMs, startMs + next.afterMs));
+      const r = inject(next.fault);
+      if (!r.ok) print(`scheduled fault refused: ${r.message}`);
+    }
+    world.advanceTo(Math.max(world.trueMs, now));
+    for (const out of world.pump.drainOutputs()) report(out);
     radio.tick(at());
     if (linkNow() - lastSavedAt >= (o.saveEveryMs ?? 2_000)) save();
   };
@@ -162,7 +216,7 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
     model: keys.model,
     radio: radioUrl,
     control: controlUrl,
-    pumpUtcMs: pump.status().pumpUtcMs,
+    pumpUtcMs: world.pump.status().pumpUtcMs,
     speed: clock.speed,
     pairingOpen: radio.pairingOpen(linkNow()),
     sessions: radio.activeSessions,
@@ -177,8 +231,29 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
       }
       if (req.method === 'GET' && url.pathname === '/info') return json(res, 200, info());
       if (req.method === 'GET' && url.pathname === '/status') {
-        pump.advanceTo(clock.pumpMs());
-        return json(res, 200, { status: pump.status(), security: Object.fromEntries(radio.security.counts) });
+        world.advanceTo(Math.max(world.trueMs, clock.pumpMs()));
+        return json(res, 200, { status: world.pump.status(), security: Object.fromEntries(radio.security.counts) });
+      }
+      if (req.method === 'GET' && url.pathname === '/truth') {
+        world.advanceTo(Math.max(world.trueMs, clock.pumpMs()));
+        return json(res, 200, { ...world.truth(), serial: o.serial, speed: clock.speed, startMs, refillFaultArmed: world.refillFaultArmed, training: o.training ?? null });
+      }
+      if (req.method === 'GET' && url.pathname === '/debrief') {
+        world.advanceTo(Math.max(world.trueMs, clock.pumpMs()));
+        return json(res, 200, buildDebrief(world.timeline, o.training?.expected ?? [], startMs, world.trueMs));
+      }
+      if (req.method === 'POST' && url.pathname === '/fault') {
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req)) || 'null');
+        } catch {
+          return json(res, 400, { error: 'the body must be a JSON fault, e.g. {"kind":"occlusion"}' });
+        }
+        const parsed = parseFault(body);
+        if (!parsed.ok) return json(res, 400, { error: 'invalid fault', issues: parsed.errors });
+        const r = inject(parsed.fault);
+        if (!r.ok) return json(res, 409, { error: r.message });
+        return json(res, 200, { injected: parsed.fault, armed: REFILL_FAULTS.has(parsed.fault.kind), truth: world.truth() });
       }
       if (req.method === 'POST' && url.pathname === '/magnet') {
         const seconds = Number(url.searchParams.get('seconds') ?? 60);
@@ -211,9 +286,9 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
   if (o.magnetSeconds !== undefined && o.magnetSeconds > 0) radio.openPairingWindow(linkNow(), o.magnetSeconds * 1000);
 
   print(`Thecal virtual pump ${o.serial} (${keys.model}): a simulator, not a medical device`);
-  print(loaded.created ? `  manufactured now, with a new random root key` : `  resumed from ${files.nvmPath} at ${new Date(pump.nowMs).toISOString()} (self-test: ${loaded.selfTest?.settings ?? 'ok'})`);
+  print(loaded.created ? `  manufactured now, with a new random root key` : `  resumed from ${files.nvmPath} at ${new Date(world.pump.nowMs).toISOString()} (self-test: ${loaded.selfTest?.settings ?? 'ok'})`);
   print(`  radio (communicator): ${radioUrl}`);
-  print(`  control:              ${controlUrl}   (GET /info, POST /magnet, GET /status)`);
+  print(`  control:              ${controlUrl}   (GET /info, POST /magnet, GET /status, GET /truth, POST /fault)`);
   print(`  memory:               ${files.nvmPath}   speed: x${clock.speed}`);
   print(`  to pair: hold the magnet over the pump (press "m" here, or: curl -X POST ${controlUrl}/magnet),`);
   print(`           then within 60 s: npx thecal pump-pair --url ${radioUrl} --role clinician --name "My programmer" --out programmer.cred.json`);
@@ -224,8 +299,11 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
     port,
     radioUrl,
     controlUrl,
-    pump: () => pump,
+    pump: () => world.pump,
     radio,
+    world,
+    inject,
+    truth: () => world.truth(),
     async close() {
       if (closed) return;
       closed = true;
@@ -233,7 +311,7 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
       dropAll();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => http.close(() => r()));
-      pump.advanceTo(clock.pumpMs());
+      world.advanceTo(Math.max(world.trueMs, clock.pumpMs()));
       save();
     },
   };
