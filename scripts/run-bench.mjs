@@ -47,7 +47,7 @@ for (const file of files) {
     args = ['--expose-gc', '--import', 'tsx', join('bench', file)];
   } else {
     const out = join(root, 'bench', '.build', file.replace(/\.ts$/, '.mjs'));
-    await build({ entryPoints: [join(root, 'bench', file)], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'warning', external: ['better-sqlite3', 'pg', 'pg-native', 'pdfkit', '@fastify/swagger-ui'], banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+    await build({ entryPoints: [join(root, 'bench', file)], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'warning', external: ['better-sqlite3', 'pg', 'pg-native', 'pdfkit', '@fastify/swagger-ui', 'playwright-core'], banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
     args = ['--expose-gc', out];
   }
   const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

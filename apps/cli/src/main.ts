@@ -5,6 +5,9 @@ import { registerClinic } from './clinic-command.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerPump } from './pump-command.ts';
 import { registerStart } from './start.ts';
+import { registerFaults } from './faults/faults-command.ts';
+import { registerTrain } from './train/train-command.ts';
+import { registerCohort } from './cohort-command.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -23,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
   registerClinic(program, setExit);
   registerPump(program, setExit);
   registerStart(program, setExit);
+  registerFaults(program, setExit);
+  registerTrain(program, setExit);
+  registerCohort(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { PumpClient, webSocketConnector, type Credential, type WebSocketConstructor } from '@thecal/protocol';
-import { parseImpairment, startVirtualPump } from '@thecal/virtual-pump';
+import { DAILY_DOSE_PER_SCREENING_DOSE, VirtualPatientPort, parseImpairment, startVirtualPump } from '@thecal/virtual-pump';
+import { DRUG_IDS, type DrugId, type Pump } from '@thecal/pump-core';
 import { wholeNumberOption } from './options.ts';
 
 const connectorFor = (url: string) => webSocketConnector(url, WebSocket as unknown as WebSocketConstructor);
@@ -22,8 +23,9 @@ export function registerPump(program: Command, setExit: (code: number) => void):
     .option('--port <port>', 'local port for the radio and the control endpoint (0: any free port)', '7001')
     .option('--speed <factor>', 'pump seconds per real second (3600 = one hour per second)', '1')
     .option('--magnet [seconds]', 'start with the magnet over the pump: pairing open for this long', undefined)
+    .option('--patient <drug>', 'implant the pump in a virtual patient on this drug (baclofen, morphine, ziconotide, hydromorphone), established on the pump\'s current dose; GET /truth shows it')
     .option('--impair <spec>', 'impair the link, e.g. drop=0.05,corrupt=0.01,duplicate=0.02,reorder=0.02,delay=40,jitter=20,seed=7', '')
-    .action(async (opts: { serial: string; model: string; dataDir: string; port: string; speed: string; magnet?: string | boolean; impair: string }) => {
+    .action(async (opts: { serial: string; model: string; dataDir: string; port: string; speed: string; magnet?: string | boolean; impair: string; patient?: string }) => {
       try {
         if (opts.model !== 'thecal-20' && opts.model !== 'thecal-40') throw new Error(`--model must be thecal-20 or thecal-40, got "${opts.model}"`);
         const speed = Number(opts.speed);
@@ -38,6 +40,7 @@ export function registerPump(program: Command, setExit: (code: number) => void):
           speed,
           impairment: parseImpairment(opts.impair),
           ...(magnetSeconds === undefined ? {} : { magnetSeconds }),
+          ...(opts.patient === undefined ? {} : { patient: patientOn(opts.patient) }),
           print: (line) => console.log(line),
         });
         if (process.stdin.isTTY) {
@@ -106,4 +109,22 @@ export function registerPump(program: Command, setExit: (code: number) => void):
         client.close();
       }
     });
+}
+
+/** A virtual patient on `drug`, established on whatever the pump delivers when it starts. */
+export function patientOn(drug: string): (pump: Pump) => VirtualPatientPort {
+  if (!(DRUG_IDS as readonly string[]).includes(drug)) throw new Error(`--patient must be one of ${DRUG_IDS.join(', ')}, got "${drug}"`);
+  return (pump) => {
+    const st = pump.status();
+    const dailyPg = st.therapy.currentRateNlPerDay * st.reservoir.concentrationMcgPerMl;
+    return new VirtualPatientPort({
+      drugId: drug as DrugId,
+      seed: 1,
+      startMs: pump.nowMs,
+      catheterVolumeNl: st.device.catheter?.volumeNl ?? 150_000,
+      fillConcentrationMcgPerMl: st.reservoir.concentrationMcgPerMl,
+      steadyDailyPg: dailyPg,
+      ...(dailyPg > 0 ? { screeningDosePg: Math.round(dailyPg / DAILY_DOSE_PER_SCREENING_DOSE) } : {}),
+    });
+  };
 }
