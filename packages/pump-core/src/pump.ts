@@ -527,17 +527,12 @@ export class Pump {
 
   private closeDay(newDay: number): void {
     if (!this.projection) {
-      this.therapyLog.append({
-        utcMs: this.pumpUtcMs(),
-        utcOffsetMs: this.utcOffsetMs,
-        type: 'daily-total',
-        data: {
-          localDate: isoDateOfDay(this.dayIndex),
-          deliveredNl: this.dayNl,
-          deliveredPg: this.dayPg,
-          patientBolusesDelivered: this.dayBolusesDelivered,
-          patientBolusesDenied: this.dayBolusesDenied,
-        },
+      this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, 'daily-total', {
+        localDate: isoDateOfDay(this.dayIndex),
+        deliveredNl: this.dayNl,
+        deliveredPg: this.dayPg,
+        patientBolusesDelivered: this.dayBolusesDelivered,
+        patientBolusesDenied: this.dayBolusesDenied,
       });
     }
     this.dayIndex = newDay;
@@ -1176,11 +1171,11 @@ export class Pump {
 
   private logEvent(type: EventType, data: Record<string, number | string | boolean | null>): void {
     if (this.projection) return;
-    this.events.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+    this.events.push(this.pumpUtcMs(), this.utcOffsetMs, type, data);
   }
   private logTherapy(type: TherapyType, data: Record<string, number | string | boolean | null>): void {
     if (this.projection) return;
-    this.therapyLog.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+    this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, type, data);
   }
   private emit(o: PumpOutput): void {
     if (this.projection) return;
