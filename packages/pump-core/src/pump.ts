@@ -555,9 +555,11 @@ export class Pump {
       this.enterSafeState('battery energy below zero before end of service');
     } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
       // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
-      const trailing = this.history.trailingNowPg(this.nowMs, this.cumDeliveredPg);
       const quantum = LIMITS.strokeNl * (this.concentrationMcgPerMl > this.slugConc ? this.concentrationMcgPerMl : this.slugConc);
-      if (trailing > this.prescription.maxDailyDosePg + quantum) {
+      const limit = this.prescription.maxDailyDosePg + quantum;
+      // Exact whenever it could exceed the limit; below it a cheaper bound decides.
+      const trailing = this.history.trailingNowPgIfOver(this.nowMs, this.cumDeliveredPg, limit);
+      if (trailing > limit) {
         this.enterSafeState(`24 h delivery ${fmtDose(trailing)} exceeds the maximum daily dose ${fmtDose(this.prescription.maxDailyDosePg)}`);
       }
     }
