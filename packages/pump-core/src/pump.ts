@@ -345,7 +345,8 @@ export class Pump {
     if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
       next = Math.min(next, Math.max(now + 1, this.refillReminderUtcMs - this.clockCorrectionMs));
     }
-    for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
+    // Checked first: iterating even an empty Map costs an iterator on every event.
+    if (this.alarms.size > 0) for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
     if (this.eosReached && !this.depleted) next = Math.min(next, now + Math.max(1, Math.floor((this.batteryRemainingUj() / BATTERY.quiescentUjPerDay) * MS_PER_DAY)));
     return Math.max(next, now + 1);
   }
@@ -1145,9 +1146,19 @@ export class Pump {
       const next = this.lastPatientBolusStartMs + pb.lockoutMs;
       return this.denyBolus(id, 'lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
     }
-    let kept = 0;
-    for (const end of this.recentBolusEnds) if (end > now - MS_PER_DAY) this.recentBolusEnds[kept++] = end;
-    this.recentBolusEnds.length = kept;
+    const ends = this.recentBolusEnds;
+    const cutoff = now - MS_PER_DAY;
+    // Ends are kept in time order, so the expired ones lead: shift() drops them in place instead
+    // of rewriting the array and setting its length (a slow generic path) on every request.
+    while (ends.length > 0 && !((ends[0] as number) > cutoff)) ends.shift();
+    let stale = false;
+    for (let i = 0; i < ends.length; i++) if (!((ends[i] as number) > cutoff)) stale = true;
+    if (stale) {
+      // Never expected; the plain filter keeps the result right if the order was ever broken.
+      let kept = 0;
+      for (const end of ends) if (end > cutoff) ends[kept++] = end;
+      ends.length = kept;
+    }
     if (this.recentBolusEnds.length >= pb.maxPer24h) {
       const next = Math.min(...this.recentBolusEnds) + MS_PER_DAY;
       return this.denyBolus(id, 'count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
