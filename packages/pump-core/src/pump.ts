@@ -23,7 +23,7 @@ import {
   type ValidationIssue,
   type WeekTable,
 } from './program.ts';
-import { quiescentUj, dailyDrawUj } from './battery.ts';
+import { quiescentUj, quiescentUjAtMost, dailyDrawUj } from './battery.ts';
 import { RingLog, type LogRecord } from './ring-log.ts';
 import {
   CRITICAL_ALARMS,
@@ -487,7 +487,11 @@ export class Pump {
       this.resolveAlarm('motor-stall');
       this.historyDirty = true;
     }
-    const remaining = this.batteryRemainingUj();
+    // Every use of the remaining energy below only compares it with the ERI reserve or with 0. A
+    // lower bound above the reserve decides all of them alike, so the exact figure is computed
+    // only near the reserve, past ERI, or once the cell is flat.
+    const lowerBound = BATTERY.capacityUj - quiescentUjAtMost(now - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
+    const remaining = !this.depleted && lowerBound > BATTERY.eriReserveUj ? lowerBound : this.batteryRemainingUj();
     if (this.eriAtMs === null) {
       if (remaining <= BATTERY.eriReserveUj) {
         this.eriAtMs = now;
