@@ -490,8 +490,8 @@ export class Pump {
     // Every use of the remaining energy below only compares it with the ERI reserve or with 0. A
     // lower bound above the reserve decides all of them alike, so the exact figure is computed
     // only near the reserve, past ERI, or once the cell is flat.
-    const lowerBound = BATTERY.capacityUj - quiescentUjAtMost(now - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
-    const remaining = !this.depleted && lowerBound > BATTERY.eriReserveUj ? lowerBound : this.batteryRemainingUj();
+    const lowerBound = this.batteryRemainingAtLeastUj();
+    const remaining = lowerBound > BATTERY.eriReserveUj ? lowerBound : this.batteryRemainingUj();
     if (this.eriAtMs === null) {
       if (remaining <= BATTERY.eriReserveUj) {
         this.eriAtMs = now;
@@ -636,7 +636,21 @@ export class Pump {
 
   batteryRemainingUj(): number {
     if (this.depleted) return 0;
-    return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj;
+    return this.energyLeftUj(quiescentUj(this.nowMs - this.manufacturedAtMs));
+  }
+
+  /** Never more than batteryRemainingUj(), and cheaper: for the per-event ERI and invariant checks. */
+  private batteryRemainingAtLeastUj(): number {
+    if (this.depleted) return 0;
+    return this.energyLeftUj(quiescentUjAtMost(this.nowMs - this.manufacturedAtMs));
+  }
+
+  /**
+   * Capacity less every draw, given the quiescent one. Shared by the exact figure and its bound so
+   * that a new kind of draw is counted by both: a bound that missed one could delay ERI.
+   */
+  private energyLeftUj(quiescentDrawnUj: number): number {
+    return BATTERY.capacityUj - quiescentDrawnUj - this.strokes * BATTERY.strokeUj - this.telemetryUj;
   }
 
   /** Projected ERI time at the current program's mean rate (exact once ERI has happened). */
