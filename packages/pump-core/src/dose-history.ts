@@ -42,6 +42,12 @@ export class DoseHistory {
   private cursor = 0;
   /** Segments before this instant were dropped (saved history is trimmed): windows reaching before it are unknown. */
   floorMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The invariant check's last exact lookup: the window start it asked for and the cumulative
+   * total found there. Not saved or cloned (a copy starts without one).
+   */
+  private boundFromMs = Number.POSITIVE_INFINITY;
+  private boundPg = 0;
 
   constructor(capacity: number = LIMITS.doseHistoryCapacity) {
     this.capacity = capacity;
@@ -59,6 +65,9 @@ export class DoseHistory {
     // stepping it there (empty reservoir, suspension, bolus correction).
     if (prevIndex >= 0) {
       const o = (prevIndex % this.capacity) * FIELDS;
+      // Capping the open segment can lower what it reconstructs (after a gap it extrapolated over),
+      // so a bound taken inside it no longer holds; bounds in closed segments never change.
+      if (this.boundFromMs >= (this.data[o + F_START] ?? 0)) this.boundFromMs = Number.POSITIVE_INFINITY;
       this.data[o + F_MAX_STROKES] = Math.round((cumNl - (this.data[o + F_CUM_NL] ?? 0)) / LIMITS.strokeNl);
     }
     const o = (this.count % this.capacity) * FIELDS;
@@ -134,6 +143,27 @@ export class DoseHistory {
     const from = nowMs - MS_PER_DAY;
     if (from < this.floorMs) return Number.NaN;
     return cumNowPg - this.cumulativePgAt(from);
+  }
+
+  /**
+   * For the every-event invariant: the trailing 24 h ending now when it might exceed `limitPg`
+   * (then exact, or NaN when unknown, as trailingNowPg), otherwise a value known to be at most
+   * `limitPg`. The cumulative total never decreases with time and the window's start only moves
+   * forward, so the total found at an earlier start is a lower bound for the one now; while the
+   * total now minus that bound is within the limit, no lookup is needed.
+   */
+  trailingNowPgIfOver(nowMs: number, cumNowPg: number, limitPg: number): number {
+    const from = nowMs - MS_PER_DAY;
+    if (from < this.floorMs) return Number.NaN;
+    if (from >= this.boundFromMs && cumNowPg - this.boundPg <= limitPg) return cumNowPg - this.boundPg;
+    const at = this.cumulativePgAt(from);
+    if (Number.isNaN(at)) {
+      this.boundFromMs = Number.POSITIVE_INFINITY;
+    } else {
+      this.boundFromMs = from;
+      this.boundPg = at;
+    }
+    return cumNowPg - at;
   }
 
   /** Segment start times after `fromMs` (for window breakpoints), oldest first. */

@@ -23,7 +23,7 @@ import {
   type ValidationIssue,
   type WeekTable,
 } from './program.ts';
-import { quiescentUj, dailyDrawUj } from './battery.ts';
+import { quiescentUj, quiescentUjAtMost, dailyDrawUj } from './battery.ts';
 import { NO_LEAKAGE, changeLeakage, hardwareFaultProblem, leakageDrawnUj, type HardwareFault, type LeakageState } from './hardware-faults.ts';
 import { RingLog, type LogRecord } from './ring-log.ts';
 import {
@@ -350,7 +350,8 @@ export class Pump {
     if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
       next = Math.min(next, Math.max(now + 1, this.refillReminderUtcMs - this.clockCorrectionMs));
     }
-    for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
+    // Checked first: iterating even an empty Map costs an iterator on every event.
+    if (this.alarms.size > 0) for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
     if (this.eosReached && !this.depleted) next = Math.min(next, now + Math.max(1, Math.floor((this.batteryRemainingUj() / BATTERY.quiescentUjPerDay) * MS_PER_DAY)));
     return Math.max(next, now + 1);
   }
@@ -498,7 +499,11 @@ export class Pump {
       this.resolveAlarm('motor-stall');
       this.historyDirty = true;
     }
-    let remaining = this.batteryRemainingUj();
+    // Every use of the remaining energy below only compares it with the ERI reserve or with 0. A
+    // lower bound above the reserve decides all of them alike, so the exact figure is computed
+    // only near the reserve, past ERI, or once the cell is flat.
+    const lowerBound = this.batteryRemainingAtLeastUj();
+    let remaining = lowerBound > BATTERY.eriReserveUj ? lowerBound : this.batteryRemainingUj();
     if (remaining <= 0 && !this.eosReached && this.leakage !== NO_LEAKAGE) {
       // A leaking cell ran flat before its 90 days after ERI: end of service now, and silence.
       this.eriAtMs ??= now;
@@ -545,17 +550,12 @@ export class Pump {
 
   private closeDay(newDay: number): void {
     if (!this.projection) {
-      this.therapyLog.append({
-        utcMs: this.pumpUtcMs(),
-        utcOffsetMs: this.utcOffsetMs,
-        type: 'daily-total',
-        data: {
-          localDate: isoDateOfDay(this.dayIndex),
-          deliveredNl: this.dayNl,
-          deliveredPg: this.dayPg,
-          patientBolusesDelivered: this.dayBolusesDelivered,
-          patientBolusesDenied: this.dayBolusesDenied,
-        },
+      this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, 'daily-total', {
+        localDate: isoDateOfDay(this.dayIndex),
+        deliveredNl: this.dayNl,
+        deliveredPg: this.dayPg,
+        patientBolusesDelivered: this.dayBolusesDelivered,
+        patientBolusesDenied: this.dayBolusesDenied,
       });
     }
     this.dayIndex = newDay;
@@ -578,9 +578,11 @@ export class Pump {
       this.enterSafeState('battery energy below zero before end of service');
     } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
       // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
-      const trailing = this.history.trailingNowPg(this.nowMs, this.cumDeliveredPg);
       const quantum = LIMITS.strokeNl * (this.concentrationMcgPerMl > this.slugConc ? this.concentrationMcgPerMl : this.slugConc);
-      if (trailing > this.prescription.maxDailyDosePg + quantum) {
+      const limit = this.prescription.maxDailyDosePg + quantum;
+      // Exact whenever it could exceed the limit; below it a cheaper bound decides.
+      const trailing = this.history.trailingNowPgIfOver(this.nowMs, this.cumDeliveredPg, limit);
+      if (trailing > limit) {
         this.enterSafeState(`24 h delivery ${fmtDose(trailing)} exceeds the maximum daily dose ${fmtDose(this.prescription.maxDailyDosePg)}`);
       }
     }
@@ -652,7 +654,21 @@ export class Pump {
 
   batteryRemainingUj(): number {
     if (this.depleted) return 0;
-    return BATTERY.capacityUj - quiescentUj(this.nowMs - this.manufacturedAtMs) - this.strokes * BATTERY.strokeUj - this.telemetryUj - leakageDrawnUj(this.leakage, this.nowMs);
+    return this.energyLeftUj(quiescentUj(this.nowMs - this.manufacturedAtMs));
+  }
+
+  /** Never more than batteryRemainingUj(), and cheaper: for the per-event ERI and invariant checks. */
+  private batteryRemainingAtLeastUj(): number {
+    if (this.depleted) return 0;
+    return this.energyLeftUj(quiescentUjAtMost(this.nowMs - this.manufacturedAtMs));
+  }
+
+  /**
+   * Capacity less every draw, given the quiescent one. Shared by the exact figure and its bound so
+   * that a new kind of draw is counted by both: a bound that missed one could delay ERI.
+   */
+  private energyLeftUj(quiescentDrawnUj: number): number {
+    return BATTERY.capacityUj - quiescentDrawnUj - this.strokes * BATTERY.strokeUj - this.telemetryUj - leakageDrawnUj(this.leakage, this.nowMs);
   }
 
   /** Projected ERI time at the current program's mean rate (exact once ERI has happened). */
@@ -1168,9 +1184,19 @@ export class Pump {
       const next = this.lastPatientBolusStartMs + pb.lockoutMs;
       return this.denyBolus(id, 'lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
     }
-    let kept = 0;
-    for (const end of this.recentBolusEnds) if (end > now - MS_PER_DAY) this.recentBolusEnds[kept++] = end;
-    this.recentBolusEnds.length = kept;
+    const ends = this.recentBolusEnds;
+    const cutoff = now - MS_PER_DAY;
+    // Ends are kept in time order, so the expired ones lead: shift() drops them in place instead
+    // of rewriting the array and setting its length (a slow generic path) on every request.
+    while (ends.length > 0 && !((ends[0] as number) > cutoff)) ends.shift();
+    let stale = false;
+    for (let i = 0; i < ends.length; i++) if (!((ends[i] as number) > cutoff)) stale = true;
+    if (stale) {
+      // Never expected; the plain filter keeps the result right if the order was ever broken.
+      let kept = 0;
+      for (const end of ends) if (end > cutoff) ends[kept++] = end;
+      ends.length = kept;
+    }
     if (this.recentBolusEnds.length >= pb.maxPer24h) {
       const next = Math.min(...this.recentBolusEnds) + MS_PER_DAY;
       return this.denyBolus(id, 'count-24h-reached', `all ${pb.maxPer24h} boluses allowed in 24 h have been used`, { nextAllowedAtMs: next });
@@ -1196,11 +1222,11 @@ export class Pump {
 
   private logEvent(type: EventType, data: Record<string, number | string | boolean | null>): void {
     if (this.projection) return;
-    this.events.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+    this.events.push(this.pumpUtcMs(), this.utcOffsetMs, type, data);
   }
   private logTherapy(type: TherapyType, data: Record<string, number | string | boolean | null>): void {
     if (this.projection) return;
-    this.therapyLog.append({ utcMs: this.pumpUtcMs(), utcOffsetMs: this.utcOffsetMs, type, data });
+    this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, type, data);
   }
   private emit(o: PumpOutput): void {
     if (this.projection) return;
