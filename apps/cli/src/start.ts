@@ -72,7 +72,9 @@ export function registerStart(program: Command, setExit: (code: number) => void)
         const pumpParam = `?pump=${encodeURIComponent(pump.radioUrl)}`;
         for (const app of webAppStates(repoRoot)) {
           const label = { programmer: 'programmer', ptm: 'patient app', instructor: 'instructor' }[app.name] ?? app.name;
-          say(`  ${label.padEnd(15)} ${clinic.url}/${app.name}/${app.name === 'instructor' ? '' : pumpParam}${app.reason === null ? '' : '   (not rebuilt: --no-build)'}`);
+          // The instructor page reads the pump's ground truth from its control port, the apps talk to its radio.
+          const param = app.name === 'instructor' ? `?pump=${encodeURIComponent(pump.controlUrl)}` : pumpParam;
+          say(`  ${label.padEnd(15)} ${clinic.url}/${app.name}/${param}${app.reason === null ? '' : '   (not rebuilt: --no-build)'}`);
         }
         say('ready. Ctrl-C stops everything.');
         await new Promise<void>((resolve) => {

@@ -14,35 +14,14 @@ export function pathVolumeNl(catheterVolumeNl: number): number {
   return catheterVolumeNl + LIMITS.pumpInternalVolumeNl;
 }
 
-/**
- * The pump core's status() builds a full report (local time text, copies): too dear to call at
- * every pump event of a cohort run. Its three live fields are read directly instead, after one
- * check against status() that they exist and agree; if the core ever renames them this falls
- * back to status(). (The core has no cheap public accessor for them: noted for the lead.)
- */
-interface PumpInternals {
-  cumDeliveredNl: number;
-  concentrationMcgPerMl: number;
-  drugId: string | null;
-}
-function internalsOf(pump: Pump): PumpInternals | null {
-  const p = pump as unknown as Partial<PumpInternals>;
-  if (typeof p.cumDeliveredNl !== 'number' || typeof p.concentrationMcgPerMl !== 'number' || !(typeof p.drugId === 'string' || p.drugId === null)) return null;
-  const s = pump.status();
-  if (s.delivered.totalNl !== p.cumDeliveredNl || s.reservoir.concentrationMcgPerMl !== p.concentrationMcgPerMl || s.reservoir.drugId !== p.drugId) return null;
-  return p as PumpInternals;
-}
-
 export class PumpPatientLink {
   readonly patient: VirtualPatient;
   private lastMs: number;
   private lastTotalNl: number;
   private lastConcentration: number;
-  private readonly fast: PumpInternals | null;
 
   constructor(pump: Pump, patient: VirtualPatient) {
     this.patient = patient;
-    this.fast = internalsOf(pump);
     const s = pump.status();
     if (patient.nowMs > s.nowMs) throw new RangeError(`the patient's time ${patient.nowMs} is after the pump's ${s.nowMs}`);
     patient.advanceTo(s.nowMs);
@@ -68,23 +47,10 @@ export class PumpPatientLink {
 
   /** Pushes what the pump delivered since the last sync. Cheap enough to call at every pump event. */
   sync(pump: Pump): void {
-    const f = this.fast !== null && (pump as unknown) === (this.fast as unknown) ? this.fast : null;
-    let nowMs: number;
-    let total: number;
-    let drugId: string | null;
-    let conc: number;
-    if (f !== null) {
-      nowMs = pump.nowMs;
-      total = f.cumDeliveredNl;
-      drugId = f.drugId;
-      conc = f.concentrationMcgPerMl;
-    } else {
-      const s = pump.status();
-      nowMs = s.nowMs;
-      total = s.delivered.totalNl;
-      drugId = s.reservoir.drugId;
-      conc = s.reservoir.concentrationMcgPerMl;
-    }
+    const nowMs = pump.nowMs;
+    const total = pump.deliveredTotalNl;
+    const drugId = pump.reservoirDrugId;
+    const conc = pump.reservoirConcentrationMcgPerMl;
     const dv = total - this.lastTotalNl;
     if (nowMs > this.lastMs) this.patient.receive(this.lastMs, nowMs, dv, this.lastConcentration);
     else if (dv > 0) throw new RangeError('the pump delivered volume without time passing since the last sync');

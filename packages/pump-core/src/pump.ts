@@ -1305,6 +1305,20 @@ export class Pump {
     return Number.isNaN(t) ? (this.prescription?.maxDailyDosePg ?? 0) : t;
   }
 
+  /**
+   * Live readings for a shell that follows delivery at every event (a virtual patient, a cohort):
+   * status() builds a whole report, too dear to call that often. Same values as status().
+   */
+  get deliveredTotalNl(): number {
+    return this.cumDeliveredNl;
+  }
+  get reservoirDrugId(): DrugId | null {
+    return this.drugId;
+  }
+  get reservoirConcentrationMcgPerMl(): number {
+    return this.concentrationMcgPerMl;
+  }
+
   status(): PumpStatus {
     const rx = this.prescription;
     const now = this.nowMs;
