@@ -1090,7 +1090,10 @@ export class Pump {
       this.lastRefillMs = this.pumpUtcMs();
       this.emptyLatched = false;
       this.lowRaised = this.reservoirNl <= this.lowReservoirNl;
-      if (!this.lowRaised) this.resolveAlarm('reservoir-low');
+      // A fill that is already at or below the alarm volume must sound now: delivery will never
+      // cross the threshold from above, so no later stroke would raise it.
+      if (this.lowRaised) this.raiseAlarm('reservoir-low');
+      else this.resolveAlarm('reservoir-low');
       this.resolveAlarm('reservoir-empty');
       detail['refill'] = { expectedNl, withdrawnNl: r.withdrawnNl, discrepancyNl, flagged, thresholdNl: threshold };
     }
