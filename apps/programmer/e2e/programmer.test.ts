@@ -378,7 +378,10 @@ describe('clinician programmer in Chromium', { timeout: 180_000 }, () => {
     const s = status();
     const plan = await page.locator('dl.computed').innerText();
     // replace by = ERI + 90 days, as the pump reports it
-    assert.equal(s.battery.replaceByMs - (s.battery.eriAtMs ?? rig.pump.pump().forecast().eriAtMs), 90 * 86_400_000);
+    // Before ERI the date is a projection the pump remakes as it runs (here at 600x, between the two
+    // readings): it may move by a stroke's energy, so the projection is compared to the minute.
+    const eriMs = s.battery.eriAtMs ?? rig.pump.pump().forecast().eriAtMs;
+    assert.ok(Math.abs(s.battery.replaceByMs - eriMs - 90 * 86_400_000) < 60_000, `replace-by ${s.battery.replaceByMs} vs ERI ${eriMs} + 90 days`);
     assert.match(plan, new RegExp(new Date(s.battery.replaceByMs + s.utcOffsetMs).toISOString().slice(0, 10)));
     await page.getByRole('button', { name: /Finish \(nothing changes on the pump\)/ }).click();
     await confirmOnFinish(page);
