@@ -104,27 +104,7 @@ export function Finish(props: { link: PumpLink; data: Interrogated; proposal: Pr
         <Done after={phase.after} verified={phase.verified} before={before} onDone={() => props.onDone(phase.after, 'committed')} />
       ) : (
         <>
-          <table className="diff" aria-label="Old and new settings">
-            <thead>
-              <tr>
-                <th scope="col">Setting</th>
-                <th scope="col">Now on the pump</th>
-                <th scope="col">After this session</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.path} className={r.changed ? 'changed' : undefined}>
-                  <th scope="row">
-                    {r.changed && <span className="mark">changed: </span>}
-                    {r.path}
-                  </th>
-                  <td>{String(r.before ?? '-')}</td>
-                  <td>{String(r.after ?? '-')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DiffTable rows={rows} label="Old and new settings" beforeHeading="Now on the pump" afterHeading="After this session" />
           {proposal.computed.length > 0 && (
             <dl className="computed" aria-label="Computed figures">
               {proposal.computed.map((c) => (
@@ -238,30 +218,37 @@ function Done(props: { after: Interrogated; verified: boolean; before: Record<st
       <p role="status" className={props.verified ? 'ok' : 'warning'}>
         {props.verified ? 'Done. The pump was read again and now runs the settings below.' : 'The pump was read again: its settings differ from what was sent. Check them below.'}
       </p>
-      <table className="diff" aria-label="Settings before and as read back from the pump">
-        <thead>
-          <tr>
-            <th scope="col">Setting</th>
-            <th scope="col">Before</th>
-            <th scope="col">Read back from the pump</th>
-          </tr>
-        </thead>
-        <tbody>
-          {settingsDiff(props.before, now).map((r) => (
-            <tr key={r.path} className={r.changed ? 'changed' : undefined}>
-              <th scope="row">
-                {r.changed && <span className="mark">changed: </span>}
-                {r.path}
-              </th>
-              <td>{String(r.before ?? '-')}</td>
-              <td>{String(r.after ?? '-')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DiffTable rows={settingsDiff(props.before, now)} label="Settings before and as read back from the pump" beforeHeading="Before" afterHeading="Read back from the pump" />
       <button type="button" onClick={props.onDone}>
         Back to the summary
       </button>
     </div>
+  );
+}
+
+/** Old and new settings side by side, every changed row marked in words as well as by style. */
+function DiffTable(props: { rows: ReturnType<typeof settingsDiff>; label: string; beforeHeading: string; afterHeading: string }) {
+  return (
+    <table className="diff" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th scope="col">Setting</th>
+          <th scope="col">{props.beforeHeading}</th>
+          <th scope="col">{props.afterHeading}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr key={r.path} className={r.changed ? 'changed' : undefined}>
+            <th scope="row">
+              {r.changed && <span className="mark">changed: </span>}
+              {r.path}
+            </th>
+            <td>{String(r.before ?? '-')}</td>
+            <td>{String(r.after ?? '-')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
