@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from './connect.ts';
 import { migrationProvider } from './migrations.ts';
-import { onBothDatabases, newTestDatabase } from '../testing/databases.ts';
+import { onBothDatabases, newTestDatabase, openTestDatabase } from '../testing/databases.ts';
 
 describe('opening the database', () => {
   it('fails (it does not skip) with the reason when PostgreSQL is unreachable', async () => {
@@ -31,4 +31,22 @@ onBothDatabases('migrations', (kind) => {
       await test.destroy();
     }
   });
+
+  it('migrates a second database while another one exists beside it (each keeps its own migration bookkeeping)', async () => {
+    const first = await openTestDatabase(kind);
+    try {
+      const second = await openTestDatabase(kind);
+      try {
+        const rows = await second.clinic.db.selectFrom('kysely_migration' as never).selectAll().execute();
+        assert.equal(rows.length, Object.keys(await migrationProvider(kind).getMigrations()).length);
+      } finally {
+        await second.clinic.close();
+        await second.test.destroy();
+      }
+    } finally {
+      await first.clinic.close();
+      await first.test.destroy();
+    }
+  });
 });
+
