@@ -181,5 +181,32 @@ onBothDatabases('programming-session uploads', (kind) => {
     assert.equal(endOf('refill-reminder'), st2.pumpUtcMs);
     assert.equal(endOf('eri'), null);
   });
+
+  it('ends an alarm raised and ended within one upload by the same rule, as the upload is stored', async () => {
+    const c = clinic();
+    const serial = `UP10-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + 2 * MS_PER_DAY);
+    const up = uploadFromPump(pump);
+    type Rec = { seq: number; utcMs: number; utcOffsetMs: number; type: string; data: Record<string, unknown> };
+    const events = up.eventLog as Rec[];
+    const last = events[events.length - 1]!;
+    const at = T0 + MS_PER_DAY;
+    const rec = (i: number, type: string, code: string, utcMs: number): Rec => ({ seq: last.seq + i, utcMs, utcOffsetMs: 0, type, data: { code } });
+    // reservoir-low raised and resolved in the log; eri raised and still showing; refill-reminder raised, gone, no record of its end.
+    up.eventLog = [...events, rec(1, 'alarm-raised', 'reservoir-low', at), rec(2, 'alarm-resolved', 'reservoir-low', at + MS_PER_HOUR), rec(3, 'alarm-raised', 'eri', at + 2), rec(4, 'alarm-raised', 'refill-reminder', at + 3)];
+    const st = up.status as { alarms: unknown[]; log: { eventNextSeq: number }; pumpUtcMs: number };
+    st.log.eventNextSeq = last.seq + 5;
+    st.alarms = [{ code: 'eri', critical: false, raisedAtMs: at + 2, acknowledged: false }];
+    up.snapshot = null;
+    const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: up });
+    assert.equal(r.statusCode, 201, r.body);
+    const alarms = (await c.request('GET', `/api/patients/${pid}/alarms`, { token: c.tokens.clinician })).json() as { code: string; resolvedAtMs: number | null }[];
+    const endOf = (code: string) => alarms.find((a) => a.code === code)?.resolvedAtMs;
+    assert.equal(endOf('reservoir-low'), at + MS_PER_HOUR);
+    assert.equal(endOf('refill-reminder'), st.pumpUtcMs);
+    assert.equal(endOf('eri'), null);
+  });
 });
 

@@ -1,9 +1,14 @@
 /**
- * Ingesting a programming-session upload, in one transaction: the log records (deduplicated by
- * pump serial + log + sequence), the refills and alarms they describe, the session itself
- * (unique by pump serial + the pump's next log sequences) and the forecast. A process killed
- * anywhere leaves either all of it or none of it; a retry of the same upload then either adds it
- * all or answers "already stored" — never a duplicate, never a loss.
+ * Ingesting a programming-session upload, atomically: the log records (deduplicated by pump
+ * serial + log + sequence), the refills and alarms they describe, the session itself (unique by
+ * pump serial + the pump's next log sequences) and the forecast. A process killed anywhere leaves
+ * either all of it or none of it; a retry of the same upload then either adds it all or answers
+ * "already stored" — never a duplicate, never a loss.
+ *
+ * The rows are derived once, here in TypeScript; only the way they are written differs. SQLite
+ * (in-process, no round trips) runs a short transaction of plain statements. PostgreSQL runs ONE
+ * statement of writable CTEs, which is atomic on its own: no BEGIN, no COMMIT, one round trip
+ * whatever the upload holds — the wait that bounded the ingest rate.
  */
 import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
@@ -23,7 +28,7 @@ export interface IngestResult {
   forecast: Forecast | null;
 }
 
-/** Rows per INSERT of derived alarms: under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters. */
+/** Rows per INSERT of derived alarms on SQLite: under its 32 766 bound parameters. */
 const INSERT_CHUNK = 2_000;
 
 export function uploadHash(u: UploadInputT): string {
@@ -40,7 +45,7 @@ export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, upload
   ]);
   if (implant === undefined) throw new HttpError(409, 'unknown-pump', `no implanted pump with serial ${serial}: record the implant first`, [{ path: 'body.status.serial', message: 'no implant with this serial' }]);
   if (implant.pump_model !== u.status.model) throw new HttpError(409, 'model-mismatch', `pump ${serial} is recorded as ${implant.pump_model}, the upload says ${u.status.model}`, [{ path: 'body.status.model', message: 'differs from the implant record' }]);
-  // The forecast runs outside the transaction: it is pure computation and may take milliseconds.
+  // The forecast runs before any write: it is pure computation and may take milliseconds.
   let forecast: Forecast;
   try {
     forecast = u.snapshot !== null ? forecastFromSnapshot(u.snapshot as unknown as PumpSnapshot) : forecastFromStatus(u.status);
@@ -49,8 +54,10 @@ export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, upload
   }
   const hash = uploadHash(u);
   if (existing !== undefined) return answerRetry(existing, hash, implant.patient_id);
+  const rows = deriveRows(u, implant.patient_id, uploadedBy, nowMs, hash, forecast);
   try {
-    return await db.transaction().execute((trx) => store(trx, u, implant.patient_id, uploadedBy, nowMs, hash, forecast));
+    const missed = db.getExecutor().adapter instanceof PostgresAdapter ? await storeInOneStatement(db, rows) : await db.transaction().execute((trx) => storeInTransaction(trx, rows));
+    return { sessionId: rows.session.id, patientId: implant.patient_id, duplicate: false, recordsReceived: rows.session.records_received, recordsMissed: missed, forecast };
   } catch (e) {
     // Two copies of one upload raced: the loser finds the winner's session.
     const raced = await findSession(db, key);
@@ -74,85 +81,57 @@ function answerRetry(s: { id: string; content_hash: string; records_received: nu
   return { sessionId: s.id, patientId, duplicate: true, recordsReceived: s.records_received, recordsMissed: s.records_missed, forecast: null };
 }
 
-async function store(trx: Transaction<Database>, u: UploadInputT, patientId: string, uploadedBy: string, nowMs: number, hash: string, forecast: Forecast): Promise<IngestResult> {
+/** Everything one upload writes, derived before the first write. */
+interface UploadRows {
+  serial: string;
+  patientId: string;
+  records: { log: 'event' | 'therapy'; seq: number; utc_ms: number; utc_offset_ms: number; type: string; data: unknown }[];
+  /** Each page's first sequence number, for the count of records the pump overwrote unread. */
+  firstSeq: { event: number | null; therapy: number | null };
+  refills: Database['refills'][];
+  raised: Database['alarms'][];
+  /** Open alarms that have ended by this interrogation: every code not in `activeCodes`. */
+  ending: { activeCodes: string[]; resolvedAt: { code: string; at_ms: number }[]; pumpUtcMs: number };
+  /** records_missed is filled in by the store, which alone knows what was held before. */
+  session: Omit<Database['programming_sessions'], 'records_missed'>;
+  forecast: Database['forecasts'];
+}
+
+function deriveRows(u: UploadInputT, patientId: string, uploadedBy: string, nowMs: number, hash: string, f: Forecast): UploadRows {
   const serial = u.status.serial;
-  const missed = await insertRecords(trx, serial, patientId, u.eventLog, u.therapyLog);
-  await deriveRefills(trx, serial, patientId, u.status.model, u.eventLog, uploadedBy);
-  await deriveAlarms(trx, serial, patientId, u);
+  const records: UploadRows['records'] = [];
+  for (const [log, page] of [['event', u.eventLog], ['therapy', u.therapyLog]] as const) {
+    for (const r of page) records.push({ log, seq: r.seq, utc_ms: r.utcMs, utc_offset_ms: r.utcOffsetMs, type: r.type, data: r.data });
+  }
   const sessionId = newId();
-  const session = {
-    id: sessionId,
-    patient_id: patientId,
-    pump_serial: serial,
-    interrogated_at_ms: u.status.nowMs,
-    uploaded_at_ms: nowMs,
-    uploaded_by: uploadedBy,
-    event_next_seq: u.status.log.eventNextSeq,
-    therapy_next_seq: u.status.log.therapyNextSeq,
-    content_hash: hash,
-    status_json: JSON.stringify(u.status),
-    snapshot_json: u.snapshot === null ? null : JSON.stringify(u.snapshot),
-    records_received: u.eventLog.length + u.therapyLog.length,
-    records_missed: missed,
+  return {
+    serial,
+    patientId,
+    records,
+    firstSeq: { event: u.eventLog[0]?.seq ?? null, therapy: u.therapyLog[0]?.seq ?? null },
+    refills: deriveRefills(serial, patientId, u.status.model, u.eventLog, uploadedBy),
+    ...deriveAlarms(serial, patientId, u),
+    session: {
+      id: sessionId,
+      patient_id: patientId,
+      pump_serial: serial,
+      interrogated_at_ms: u.status.nowMs,
+      uploaded_at_ms: nowMs,
+      uploaded_by: uploadedBy,
+      event_next_seq: u.status.log.eventNextSeq,
+      therapy_next_seq: u.status.log.therapyNextSeq,
+      content_hash: hash,
+      status_json: JSON.stringify(u.status),
+      snapshot_json: u.snapshot === null ? null : JSON.stringify(u.snapshot),
+      records_received: u.eventLog.length + u.therapyLog.length,
+    },
+    forecast: forecastRow(patientId, sessionId, nowMs, f),
   };
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    // The session and its forecast in one round trip (a writable CTE; the forecast's reference to
-    // the session is checked at the end of the statement, when both rows exist).
-    await forecastUpsert(trx.with('session', (db) => db.insertInto('programming_sessions').values(session).returning('id')), patientId, sessionId, nowMs, forecast).execute();
-  } else {
-    await trx.insertInto('programming_sessions').values(session).execute();
-    await upsertForecast(trx, patientId, sessionId, nowMs, forecast);
-  }
-  return { sessionId, patientId, duplicate: false, recordsReceived: u.eventLog.length + u.therapyLog.length, recordsMissed: missed, forecast };
 }
 
-/** Records the pump overwrote before anyone read them: the gap between what we held and each page's first record. */
-function missedBefore(held: readonly { log: string; maxSeq: unknown }[], events: UploadLogRecord[], therapy: UploadLogRecord[]): number {
-  const heldOf = (log: string) => Number(held.find((h) => h.log === log)?.maxSeq ?? 0);
-  const gap = (page: UploadLogRecord[], log: string) => (page[0] === undefined ? 0 : Math.max(0, page[0].seq - heldOf(log) - 1));
-  return gap(events, 'event') + gap(therapy, 'therapy');
-}
-
-/**
- * Both log pages in one statement with a fixed text and a handful of parameters (the rows travel
- * as arrays on PostgreSQL, as one JSON array on SQLite): no per-record round trip, no statement of
- * thousands of placeholders to build, send and plan per upload. Re-sent records are ignored by the
- * primary key (pump serial + log + sequence), as before.
- */
-async function insertRecords(trx: Transaction<Database>, serial: string, patientId: string, events: UploadLogRecord[], therapy: UploadLogRecord[]): Promise<number> {
-  const n = events.length + therapy.length;
-  if (n === 0) return 0;
-  const pages = [['event', events], ['therapy', therapy]] as const;
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    // One JSON text parameter that PostgreSQL unpacks in C: no array literal to escape record by
-    // record in the driver (which cost more than the insert itself), and data_json keeps the
-    // record's own text because the json type preserves it.
-    const rows: { log: string; seq: number; utc_ms: number; utc_offset_ms: number; type: string; data: unknown }[] = [];
-    for (const [log, page] of pages) for (const r of page) rows.push({ log, seq: r.seq, utc_ms: r.utcMs, utc_offset_ms: r.utcOffsetMs, type: r.type, data: r.data });
-    // The held maxima and the insert in one round trip: every part of a statement sees the same
-    // snapshot, so "held" is what was there before this insert.
-    const held = await sql<{ log: string; maxSeq: unknown }>`with held as (select log, max(seq) as "maxSeq" from log_records where pump_serial = ${serial} group by log),
-      ins as (insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
-        select ${serial}, r.log, r.seq, ${patientId}, r.utc_ms, r.utc_offset_ms, r.type, r.data::text
-        from json_to_recordset(${JSON.stringify(rows)}::json) as r(log text, seq bigint, utc_ms bigint, utc_offset_ms bigint, type text, data json)
-        on conflict (pump_serial, log, seq) do nothing)
-      select log, "maxSeq" from held`.execute(trx);
-    return missedBefore(held.rows, events, therapy);
-  }
-  const held = await trx.selectFrom('log_records').select(['log', (eb) => eb.fn.max('seq').as('maxSeq')]).where('pump_serial', '=', serial).groupBy('log').execute();
-  const rows: unknown[] = [];
-  for (const [log, page] of pages) for (const r of page) rows.push([log, r.seq, r.utcMs, r.utcOffsetMs, r.type, JSON.stringify(r.data)]);
-  // "where true": SQLite needs it to tell the upsert clause from a join constraint after a SELECT.
-  await sql`insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
-    select ${serial}, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), ${patientId}, json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')
-    from json_each(${JSON.stringify(rows)}) as j where true
-    on conflict (pump_serial, log, seq) do nothing`.execute(trx);
-  return missedBefore(held, events, therapy);
-}
-
-async function deriveRefills(trx: Transaction<Database>, serial: string, patientId: string, model: keyof typeof PUMP_MODELS, events: UploadLogRecord[], by: string): Promise<void> {
+function deriveRefills(serial: string, patientId: string, model: keyof typeof PUMP_MODELS, events: UploadLogRecord[], by: string): Database['refills'][] {
   const threshold = PUMP_MODELS[model].refillDiscrepancyNl;
-  const rows = events
+  return events
     .filter((r) => r.type === 'refill')
     .map((r) => {
       const d = r.data;
@@ -177,10 +156,25 @@ async function deriveRefills(trx: Transaction<Database>, serial: string, patient
         recorded_by: by,
       };
     });
-  if (rows.length > 0) await trx.insertInto('refills').values(rows).onConflict((oc) => oc.column('source_key').doNothing()).execute();
 }
 
-async function deriveAlarms(trx: Transaction<Database>, serial: string, patientId: string, u: UploadInputT): Promise<void> {
+/**
+ * The alarms the log raised, and when each open alarm ended. An alarm the pump no longer shows at
+ * interrogation has ended when the log says, or at this interrogation when the log does not say
+ * (or says a time before it was raised). The rule is applied to the new rows here, and to the rows
+ * already stored by the store's one UPDATE, so it does not matter whether the store can see its
+ * own inserts (a PostgreSQL statement cannot).
+ */
+function deriveAlarms(serial: string, patientId: string, u: UploadInputT): Pick<UploadRows, 'raised' | 'ending'> {
+  const activeCodes = new Set(u.status.alarms.map((a) => a.code));
+  const resolvedAt = new Map<string, number>();
+  for (const r of u.eventLog) if (r.type === 'alarm-resolved' && typeof r.data['code'] === 'string') resolvedAt.set(r.data['code'], r.utcMs);
+  const pumpUtcMs = u.status.pumpUtcMs;
+  const endOf = (code: string, raisedAtMs: number): number | null => {
+    if (activeCodes.has(code as AlarmCode)) return null;
+    const at = resolvedAt.get(code);
+    return at !== undefined && raisedAtMs <= at ? at : pumpUtcMs;
+  };
   const raised = u.eventLog
     .filter((r) => r.type === 'alarm-raised' && typeof r.data['code'] === 'string')
     .map((r) => {
@@ -192,38 +186,106 @@ async function deriveAlarms(trx: Transaction<Database>, serial: string, patientI
         code,
         critical: CRITICAL_ALARMS.has(code as AlarmCode) ? 1 : 0,
         raised_at_ms: r.utcMs,
-        resolved_at_ms: null,
+        resolved_at_ms: endOf(code, r.utcMs),
         reviewed_at_ms: null,
         reviewed_by: null,
         source_key: `${serial}:event:${r.seq}`,
       };
     });
-  for (let i = 0; i < raised.length; i += INSERT_CHUNK) {
-    await trx.insertInto('alarms').values(raised.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.column('source_key').doNothing()).execute();
+  return { raised, ending: { activeCodes: [...activeCodes], resolvedAt: [...resolvedAt].map(([code, at_ms]) => ({ code, at_ms })), pumpUtcMs } };
+}
+
+/** Records the pump overwrote before anyone read them: the gap between what we held and each page's first record. */
+function missedBefore(held: readonly { log: string; maxSeq: unknown }[], firstSeq: UploadRows['firstSeq']): number {
+  const heldOf = (log: string) => Number(held.find((h) => h.log === log)?.maxSeq ?? 0);
+  const gap = (first: number | null, log: string) => (first === null ? 0 : Math.max(0, first - heldOf(log) - 1));
+  return gap(firstSeq.event, 'event') + gap(firstSeq.therapy, 'therapy');
+}
+
+/**
+ * PostgreSQL: the whole upload as one statement. Every part of a statement sees the snapshot from
+ * before it, so "held" is what was stored before this upload and the UPDATE touches only alarms
+ * stored by earlier uploads (the new ones carry their end already). The rows travel as JSON text
+ * parameters that PostgreSQL unpacks in C; data_json keeps each record's own text because the json
+ * type preserves it. The session's foreign keys are checked at the end of the statement, when all
+ * rows exist; a raced duplicate fails the whole statement on the session's unique key.
+ */
+async function storeInOneStatement(db: Kysely<Database>, r: UploadRows): Promise<number> {
+  const s = r.session;
+  const f = r.forecast;
+  const firstEvent = r.firstSeq.event;
+  const firstTherapy = r.firstSeq.therapy;
+  const result = await sql<{ missed: number | string }>`with held as (select log, max(seq) as max_seq from log_records where pump_serial = ${r.serial} group by log),
+    missed as (select
+      (case when cast(${firstEvent} as bigint) is null then 0 else greatest(0, cast(${firstEvent} as bigint) - coalesce((select max_seq from held where log = 'event'), 0) - 1) end)
+      + (case when cast(${firstTherapy} as bigint) is null then 0 else greatest(0, cast(${firstTherapy} as bigint) - coalesce((select max_seq from held where log = 'therapy'), 0) - 1) end) as missed),
+    records as (insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
+      select ${r.serial}, x.log, x.seq, ${r.patientId}, x.utc_ms, x.utc_offset_ms, x.type, x.data::text
+      from json_to_recordset(${JSON.stringify(r.records)}::json) as x(log text, seq bigint, utc_ms bigint, utc_offset_ms bigint, type text, data json)
+      on conflict (pump_serial, log, seq) do nothing),
+    refills as (insert into refills (id, patient_id, pump_serial, refilled_at_ms, drug_id, concentration_mcg_per_ml, expected_residual_nl, withdrawn_nl, filled_nl, discrepancy_nl, discrepancy_flagged, reviewed_at_ms, reviewed_by, source, source_key, recorded_by)
+      select x.id, x.patient_id, x.pump_serial, x.refilled_at_ms, x.drug_id, x.concentration_mcg_per_ml, x.expected_residual_nl, x.withdrawn_nl, x.filled_nl, x.discrepancy_nl, x.discrepancy_flagged, x.reviewed_at_ms, x.reviewed_by, x.source, x.source_key, x.recorded_by
+      from json_to_recordset(${JSON.stringify(r.refills)}::json) as x(id text, patient_id text, pump_serial text, refilled_at_ms bigint, drug_id text, concentration_mcg_per_ml integer, expected_residual_nl bigint, withdrawn_nl bigint, filled_nl bigint, discrepancy_nl bigint, discrepancy_flagged integer, reviewed_at_ms bigint, reviewed_by text, source text, source_key text, recorded_by text)
+      on conflict (source_key) do nothing),
+    raised as (insert into alarms (id, patient_id, pump_serial, code, critical, raised_at_ms, resolved_at_ms, reviewed_at_ms, reviewed_by, source_key)
+      select x.id, x.patient_id, x.pump_serial, x.code, x.critical, x.raised_at_ms, x.resolved_at_ms, x.reviewed_at_ms, x.reviewed_by, x.source_key
+      from json_to_recordset(${JSON.stringify(r.raised)}::json) as x(id text, patient_id text, pump_serial text, code text, critical integer, raised_at_ms bigint, resolved_at_ms bigint, reviewed_at_ms bigint, reviewed_by text, source_key text)
+      on conflict (source_key) do nothing),
+    ended as (update alarms a set resolved_at_ms = coalesce(
+        (select e.at_ms from json_to_recordset(${JSON.stringify(r.ending.resolvedAt)}::json) as e(code text, at_ms bigint) where e.code = a.code and a.raised_at_ms <= e.at_ms),
+        cast(${r.ending.pumpUtcMs} as bigint))
+      where a.pump_serial = ${r.serial} and a.resolved_at_ms is null
+        and a.code not in (select value from json_array_elements_text(${JSON.stringify(r.ending.activeCodes)}::json))),
+    session as (insert into programming_sessions (id, patient_id, pump_serial, interrogated_at_ms, uploaded_at_ms, uploaded_by, event_next_seq, therapy_next_seq, content_hash, status_json, snapshot_json, records_received, records_missed)
+      select ${s.id}, ${s.patient_id}, ${s.pump_serial}, cast(${s.interrogated_at_ms} as bigint), cast(${s.uploaded_at_ms} as bigint), ${s.uploaded_by}, cast(${s.event_next_seq} as bigint), cast(${s.therapy_next_seq} as bigint), ${s.content_hash}, ${s.status_json}, ${s.snapshot_json}, cast(${s.records_received} as integer), missed.missed
+      from missed),
+    forecast as (insert into forecasts (patient_id, session_id, computed_at_ms, from_ms, low_reservoir_at_ms, empty_at_ms, next_refill_by_ms, eri_at_ms, replace_by_ms, method)
+      values (${f.patient_id}, ${f.session_id}, cast(${f.computed_at_ms} as bigint), cast(${f.from_ms} as bigint), cast(${f.low_reservoir_at_ms} as bigint), cast(${f.empty_at_ms} as bigint), cast(${f.next_refill_by_ms} as bigint), cast(${f.eri_at_ms} as bigint), cast(${f.replace_by_ms} as bigint), ${f.method})
+      on conflict (patient_id) do update set session_id = excluded.session_id, computed_at_ms = excluded.computed_at_ms, from_ms = excluded.from_ms,
+        low_reservoir_at_ms = excluded.low_reservoir_at_ms, empty_at_ms = excluded.empty_at_ms, next_refill_by_ms = excluded.next_refill_by_ms,
+        eri_at_ms = excluded.eri_at_ms, replace_by_ms = excluded.replace_by_ms, method = excluded.method
+      where forecasts.from_ms <= excluded.from_ms)
+    select missed from missed`.execute(db);
+  return Number(result.rows[0]?.missed ?? 0);
+}
+
+/** SQLite: plain statements in one transaction (in-process: a statement costs no round trip). */
+async function storeInTransaction(trx: Transaction<Database>, r: UploadRows): Promise<number> {
+  const held = await trx.selectFrom('log_records').select(['log', (eb) => eb.fn.max('seq').as('maxSeq')]).where('pump_serial', '=', r.serial).groupBy('log').execute();
+  const missed = missedBefore(held, r.firstSeq);
+  if (r.records.length > 0) {
+    const rows = r.records.map((x) => [x.log, x.seq, x.utc_ms, x.utc_offset_ms, x.type, JSON.stringify(x.data)]);
+    // "where true": SQLite needs it to tell the upsert clause from a join constraint after a SELECT.
+    await sql`insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
+      select ${r.serial}, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), ${r.patientId}, json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')
+      from json_each(${JSON.stringify(rows)}) as j where true
+      on conflict (pump_serial, log, seq) do nothing`.execute(trx);
   }
-  // An alarm the pump no longer shows at interrogation has ended; the log says when.
-  const active = new Set(u.status.alarms.map((a) => a.code));
-  const resolvedAt = new Map<string, number>();
-  for (const r of u.eventLog) if (r.type === 'alarm-resolved' && typeof r.data['code'] === 'string') resolvedAt.set(r.data['code'], r.utcMs);
-  // One statement whatever the number of open alarms: each ends when the log says, or at this
-  // interrogation when the log does not say (or says a time before it was raised).
-  const endedAt = [...resolvedAt].map(([code, at]) => sql`when code = ${code} and raised_at_ms <= cast(${at} as bigint) then cast(${at} as bigint)`);
-  const pumpUtc = sql<number>`cast(${u.status.pumpUtcMs} as bigint)`;
+  if (r.refills.length > 0) await trx.insertInto('refills').values(r.refills).onConflict((oc) => oc.column('source_key').doNothing()).execute();
+  // Earlier uploads' alarms end first, so the UPDATE cannot touch this upload's rows (which carry their end already).
+  await endStoredAlarms(trx, r);
+  for (let i = 0; i < r.raised.length; i += INSERT_CHUNK) {
+    await trx.insertInto('alarms').values(r.raised.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.column('source_key').doNothing()).execute();
+  }
+  await trx.insertInto('programming_sessions').values({ ...r.session, records_missed: missed }).execute();
+  await upsertForecastRow(trx, r.forecast);
+  return missed;
+}
+
+async function endStoredAlarms(trx: Transaction<Database>, r: UploadRows): Promise<void> {
+  const { activeCodes, resolvedAt, pumpUtcMs } = r.ending;
+  const endedAt = resolvedAt.map(({ code, at_ms }) => sql`when code = ${code} and raised_at_ms <= ${at_ms} then ${at_ms}`);
   let update = trx
     .updateTable('alarms')
-    .set({ resolved_at_ms: endedAt.length === 0 ? pumpUtc : sql<number>`case ${sql.join(endedAt, sql` `)} else ${pumpUtc} end` })
-    .where('pump_serial', '=', serial)
+    .set({ resolved_at_ms: endedAt.length === 0 ? pumpUtcMs : sql<number>`case ${sql.join(endedAt, sql` `)} else ${pumpUtcMs} end` })
+    .where('pump_serial', '=', r.serial)
     .where('resolved_at_ms', 'is', null);
-  if (active.size > 0) update = update.where('code', 'not in', [...active]);
+  if (activeCodes.length > 0) update = update.where('code', 'not in', activeCodes);
   await update.execute();
 }
 
-export async function upsertForecast(db: Kysely<Database> | Transaction<Database>, patientId: string, sessionId: string, nowMs: number, f: Forecast): Promise<void> {
-  await forecastUpsert(db, patientId, sessionId, nowMs, f).execute();
-}
-
-function forecastUpsert(db: Pick<Kysely<Database>, 'insertInto'>, patientId: string, sessionId: string, nowMs: number, f: Forecast) {
-  const row = {
+export function forecastRow(patientId: string, sessionId: string, nowMs: number, f: Forecast): Database['forecasts'] {
+  return {
     patient_id: patientId,
     session_id: sessionId,
     computed_at_ms: nowMs,
@@ -235,18 +297,21 @@ function forecastUpsert(db: Pick<Kysely<Database>, 'insertInto'>, patientId: str
     replace_by_ms: f.replaceByMs,
     method: f.method,
   };
+}
+
+/** Stores a forecast unless a newer one is there: a late upload of an older interrogation must not replace it. */
+export async function upsertForecast(db: Kysely<Database> | Transaction<Database>, patientId: string, sessionId: string, nowMs: number, f: Forecast): Promise<void> {
+  await upsertForecastRow(db, forecastRow(patientId, sessionId, nowMs, f));
+}
+
+async function upsertForecastRow(db: Kysely<Database> | Transaction<Database>, row: Database['forecasts']): Promise<void> {
   const { patient_id: _key, ...update } = row;
   void _key;
-  // A late upload of an older interrogation must not replace a newer forecast.
-  return db
+  await db
     .insertInto('forecasts')
     .values(row)
-    .onConflict((oc) =>
-      oc
-        .column('patient_id')
-        .doUpdateSet(update)
-        .where('forecasts.from_ms', '<=', sql<number>`excluded.from_ms`),
-    );
+    .onConflict((oc) => oc.column('patient_id').doUpdateSet(update).where('forecasts.from_ms', '<=', sql<number>`excluded.from_ms`))
+    .execute();
 }
 
 function num(v: unknown): number {
