@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword, verifyPassword } from './auth/password.ts';
-import { LoginLimiter } from './auth/rate-limit.ts';
+import fc from 'fast-check';
+import { LoginLimiter, retryAfterMs } from './auth/rate-limit.ts';
 import { onBothDatabases } from './testing/databases.ts';
 import { PASSWORD, useClinic } from './testing/clinic.ts';
 
@@ -20,14 +21,28 @@ describe('password hashing (scrypt)', () => {
   });
 });
 
-describe('login limiter', () => {
-  it('blocks a name after 5 failures in the window, then lets it try again', () => {
-    const l = new LoginLimiter({ maxFailures: 5, windowMs: 60_000 });
-    for (let i = 0; i < 5; i++) l.recordFailure('eve', '10.0.0.1', 1000 + i);
-    assert.ok(l.retryAfterMs('eve', '10.0.0.2', 2000) > 0, 'same name, other address');
-    assert.ok(l.retryAfterMs('bob', '10.0.0.1', 2000) > 0, 'same address, other name');
-    assert.equal(l.retryAfterMs('bob', '10.0.0.9', 2000), 0);
-    assert.equal(l.retryAfterMs('eve', '10.0.0.2', 1000 + 60_001 + 5), 0);
+describe('login limiter: the wait', () => {
+  const opts = { maxFailures: 5, windowMs: 60_000 };
+  it('blocks a name after 5 failures in the window, from any address, then lets it try again', () => {
+    const failures = [0, 1, 2, 3, 4].flatMap((i) => [{ key: 'user:eve', atMs: 1000 + i }, { key: 'ip:10.0.0.1', atMs: 1000 + i }]);
+    assert.equal(retryAfterMs(failures, opts, 2000), 60_000 + 1000 - 2000);
+    assert.equal(retryAfterMs(failures, opts, 1000 + 60_000), 0);
+    assert.equal(retryAfterMs(failures.slice(0, 8), opts, 2000), 0, 'four failures do not block');
+  });
+  it('property: the wait ends exactly when fewer than the limit remain in the window', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: fc.constantFrom('user:a', 'ip:b'), atMs: fc.integer({ min: 0, max: 200_000 }) }), { maxLength: 30 }), fc.integer({ min: 0, max: 200_000 }), (failures, nowMs) => {
+        const inWindow = (at: number) => failures.filter((f) => f.atMs > at - opts.windowMs && f.atMs <= nowMs);
+        const blockedAt = (at: number) => ['user:a', 'ip:b'].some((k) => inWindow(at).filter((f) => f.key === k).length >= opts.maxFailures);
+        const past = failures.filter((f) => f.atMs <= nowMs);
+        const wait = retryAfterMs(past, opts, nowMs);
+        assert.equal(wait > 0, blockedAt(nowMs));
+        if (wait > 0) {
+          assert.equal(blockedAt(nowMs + wait - 1), true, 'still blocked a millisecond before the wait ends');
+          assert.equal(blockedAt(nowMs + wait), false, 'free when the wait ends');
+        }
+      }),
+    );
   });
 });
 
@@ -56,6 +71,23 @@ onBothDatabases('sessions and sign-in', (kind) => {
     c.tokens.clinician = await c.login('clinician');
     c.tokens.nurse = await c.login('nurse');
     c.tokens.admin = await c.login('admin');
+  });
+
+  it('keeps the failures in the database: a restarted (or second) server still refuses, and old failures are pruned', async () => {
+    const c = clinic();
+    for (let i = 0; i < 5; i++) {
+      const r = await c.request('POST', '/api/auth/login', { body: { username: 'nurse', password: 'wrong password!' } });
+      assert.equal(r.statusCode, 401);
+    }
+    // A new limiter on the same database is what a restarted or second server has.
+    const restarted = new LoginLimiter(c.ctx.db, { maxFailures: c.ctx.config.loginMaxFailures, windowMs: c.ctx.config.loginWindowMs });
+    assert.ok((await restarted.retryAfterMs('nurse', '192.0.2.7', c.clock.nowMs)) > 0, 'the name stays blocked after a restart');
+    c.clock.nowMs += c.ctx.config.loginWindowMs + 1;
+    assert.equal(await restarted.retryAfterMs('nurse', '192.0.2.7', c.clock.nowMs), 0);
+    await restarted.recordFailure('someone', '192.0.2.8', c.clock.nowMs);
+    const left = await c.ctx.db.selectFrom('login_failures').select(['key']).execute();
+    assert.deepEqual(left.map((r) => r.key).sort(), ['ip:192.0.2.8', 'user:someone'], 'failures out of the window are deleted');
+    c.tokens.nurse = await c.login('nurse');
   });
 
   it('expires sessions after their lifetime', async () => {

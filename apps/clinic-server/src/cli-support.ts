@@ -8,7 +8,7 @@ import { createUser, UserInput } from './routes/users.ts';
 export async function addUser(clinic: ClinicDb, input: unknown): Promise<{ ok: true; id: string } | { ok: false; message: string }> {
   const parsed = UserInput.safeParse(input);
   if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
-  const ctx = { db: clinic.db, dialect: clinic.dialect, config: DEFAULT_CONFIG, limiter: new LoginLimiter({ maxFailures: 1, windowMs: 1 }), now: () => Date.now() };
+  const ctx = { db: clinic.db, dialect: clinic.dialect, config: DEFAULT_CONFIG, limiter: new LoginLimiter(clinic.db, { maxFailures: 1, windowMs: 1 }), now: () => Date.now() };
   try {
     return { ok: true, id: (await createUser(ctx, parsed.data)).id };
   } catch (e) {

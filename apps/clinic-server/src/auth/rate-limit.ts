@@ -1,64 +1,82 @@
 /**
  * Login rate limiting: after `maxFailures` failed logins for one user name, or from one address,
  * within `windowMs`, further attempts are refused until the window has passed. Counting by both
- * stops guessing one account from many addresses and many accounts from one address. Kept in
- * memory: a restart forgets it, which only ever lets an attacker start one window again.
+ * stops guessing one account from many addresses and many accounts from one address.
+ *
+ * The failures live in the clinic database (table login_failures), not in process memory: a
+ * restart must not hand an attacker a fresh window, and several clinic servers behind one load
+ * balancer (the PostgreSQL scale path) must count the same failures. Rows older than the window
+ * are deleted as new failures arrive, so the table stays as small as the attack is fast.
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
 export interface LoginLimiterOptions {
   maxFailures: number;
   windowMs: number;
-  /** Bounds memory under a flood of distinct names. */
-  maxKeys?: number;
 }
 
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  private readonly maxKeys: number;
-
-  constructor(private readonly opts: LoginLimiterOptions) {
-    this.maxKeys = opts.maxKeys ?? 100_000;
-  }
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: LoginLimiterOptions,
+  ) {}
 
   /** Milliseconds until a login for this name from this address may be tried, or 0 now. */
-  retryAfterMs(username: string, ip: string, nowMs: number): number {
-    let wait = 0;
-    for (const key of keys(username, ip)) {
-      const recent = this.recent(key, nowMs);
-      if (recent.length >= this.opts.maxFailures) wait = Math.max(wait, (recent[0] ?? nowMs) + this.opts.windowMs - nowMs);
-    }
-    return wait;
+  async retryAfterMs(username: string, ip: string, nowMs: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('login_failures')
+      .select(['key', 'at_ms'])
+      .where('key', 'in', keys(username, ip))
+      .where('at_ms', '>', nowMs - this.opts.windowMs)
+      .orderBy('at_ms', 'desc')
+      .execute();
+    return retryAfterMs(rows.map((r) => ({ key: r.key, atMs: Number(r.at_ms) })), this.opts, nowMs);
   }
 
-  recordFailure(username: string, ip: string, nowMs: number): void {
-    for (const key of keys(username, ip)) {
-      if (!this.failures.has(key) && this.failures.size >= this.maxKeys) this.prune(nowMs);
-      const list = this.recent(key, nowMs);
-      list.push(nowMs);
-      this.failures.set(key, list);
-    }
+  async recordFailure(username: string, ip: string, nowMs: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('login_failures').where('at_ms', '<=', nowMs - this.opts.windowMs).execute();
+      await trx
+        .insertInto('login_failures')
+        .values(keys(username, ip).map((key) => ({ key, at_ms: nowMs })))
+        .execute();
+    });
   }
 
-  recordSuccess(username: string): void {
-    this.failures.delete(`user:${username.toLowerCase()}`);
-  }
-
-  private recent(key: string, nowMs: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => t > nowMs - this.opts.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
-
-  private prune(nowMs: number): void {
-    for (const key of [...this.failures.keys()]) this.recent(key, nowMs);
-    // Still full: drop the oldest keys rather than grow without bound.
-    for (const key of this.failures.keys()) {
-      if (this.failures.size < this.maxKeys) break;
-      this.failures.delete(key);
-    }
+  /** A good password clears the name's count (not the address's: one good account must not unlock guessing others). */
+  async recordSuccess(username: string): Promise<void> {
+    await this.db.deleteFrom('login_failures').where('key', '=', userKey(username)).execute();
   }
 }
 
+/**
+ * The wait, from the failures inside the window (any order): for each key with `maxFailures` or
+ * more, until enough of them have left the window for one more try.
+ */
+export function retryAfterMs(failures: readonly { key: string; atMs: number }[], opts: LoginLimiterOptions, nowMs: number): number {
+  const byKey = new Map<string, number[]>();
+  for (const f of failures) {
+    if (f.atMs <= nowMs - opts.windowMs) continue;
+    const list = byKey.get(f.key) ?? [];
+    list.push(f.atMs);
+    byKey.set(f.key, list);
+  }
+  let wait = 0;
+  for (const times of byKey.values()) {
+    if (times.length < opts.maxFailures) continue;
+    times.sort((a, b) => b - a);
+    // The maxFailures-th newest failure must leave the window before the count drops below the limit.
+    const blocking = times[opts.maxFailures - 1] as number;
+    wait = Math.max(wait, blocking + opts.windowMs - nowMs);
+  }
+  return wait;
+}
+
+function userKey(username: string): string {
+  return `user:${username.toLowerCase()}`;
+}
+
 function keys(username: string, ip: string): string[] {
-  return [`user:${username.toLowerCase()}`, `ip:${ip}`];
+  return [userKey(username), `ip:${ip}`];
 }

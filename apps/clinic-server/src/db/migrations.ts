@@ -264,11 +264,29 @@ function programmerSessionReports(): Migration {
   };
 }
 
+/**
+ * Failed sign-ins in the database, so a restart does not reset the count and several servers on
+ * one PostgreSQL database count together. Looked up by key within the window; pruned by time.
+ */
+function loginFailures(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('login_failures')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('at_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_failures_key').on('login_failures').columns(['key', 'at_ms']).execute();
+      await db.schema.createIndex('login_failures_at').on('login_failures').column('at_ms').execute();
+    },
+  };
+}
+
 /** Every migration, in order. Names sort in the order they run. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes(), '2026_11_003_patient_app_reports': patientAppReports(), '2026_11_004_programmer_session_reports': programmerSessionReports() };
+      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes(), '2026_11_003_patient_app_reports': patientAppReports(), '2026_11_004_programmer_session_reports': programmerSessionReports(), '2026_11_005_login_failures': loginFailures() };
     },
   };
 }

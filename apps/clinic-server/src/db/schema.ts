@@ -226,6 +226,13 @@ export interface SessionReportsTable {
   uploaded_by: string;
 }
 
+/** A failed sign-in, counted by user name and by address (migration 5); deleted once out of the window. */
+export interface LoginFailuresTable {
+  /** `user:<lower-case name>` or `ip:<address>`. */
+  key: string;
+  at_ms: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -243,5 +250,6 @@ export interface Database {
   forecasts: ForecastsTable;
   usage_reports: UsageReportsTable;
   session_reports: SessionReportsTable;
+  login_failures: LoginFailuresTable;
   audit_log: AuditLogTable;
 }

@@ -42,7 +42,7 @@ export async function buildApp(clinic: ClinicDb, opts: BuildOptions = {}): Promi
     db: clinic.db,
     dialect: clinic.dialect,
     config,
-    limiter: new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs }),
+    limiter: new LoginLimiter(clinic.db, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs }),
     now: opts.now ?? (() => Date.now()),
   };
   const app = Fastify({

@@ -22,7 +22,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
     audit: null,
     handler: async ({ body, ip }) => {
       const now = ctx.now();
-      const wait = ctx.limiter.retryAfterMs(body.username, ip, now);
+      const wait = await ctx.limiter.retryAfterMs(body.username, ip, now);
       if (wait > 0) {
         const seconds = Math.ceil(wait / 1000);
         throw new HttpError(429, 'too-many-attempts', `too many failed sign-ins: try again in ${seconds} s`, [], { 'retry-after': String(seconds) });
@@ -31,11 +31,11 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
       // An unknown name costs the same time as a wrong password, so names cannot be probed.
       const ok = await verifyPassword(body.password, user?.password_hash ?? (await decoyHash(ctx.config.scryptLog2N)));
       if (user === undefined || !ok || user.disabled !== 0) {
-        ctx.limiter.recordFailure(body.username, ip, now);
+        await ctx.limiter.recordFailure(body.username, ip, now);
         await writeAudit(ctx.db, { atMs: now, user: null, action: 'login', resource: 'session', resourceId: body.username.slice(0, 64), outcome: 'denied', ip });
         throw new HttpError(401, 'bad-credentials', 'unknown user name or wrong password');
       }
-      ctx.limiter.recordSuccess(body.username);
+      await ctx.limiter.recordSuccess(body.username);
       const session = await createSession(ctx, user.id);
       await writeAudit(ctx.db, { atMs: now, user: { id: user.id, username: user.username, role: user.role }, action: 'login', resource: 'session', outcome: 'success', ip });
       return { token: session.token, expiresAtMs: session.expiresAtMs, user: { id: user.id, username: user.username, role: user.role, patientId: user.patient_id } };
