@@ -100,6 +100,29 @@ describe('power loss at any write', () => {
     assert.ok(s.alarms.some((a) => a.code === 'memory-error' && a.critical));
     back.advanceTo(T0 + MS_PER_DAY);
     assert.equal(back.status().delivered.totalNl, 0);
+    // The logs survive the lost settings: every record written before is still there, and the
+    // numbering carries on instead of starting again at 1 (no sequence number issued twice).
+    const before = pump.events.all();
+    const after = back.events.all();
+    assert.deepEqual(after.slice(0, before.length).map((r) => [r.seq, r.type]), before.map((r) => [r.seq, r.type]));
+    assert.equal(after[before.length]?.seq, pump.events.nextSequence);
+    assert.ok(after.slice(before.length).some((r) => r.type === 'self-test' && r.data['result'] === 'failed'));
+    const therapyBefore = pump.therapyLog.all().map((r) => r.seq);
+    assert.deepEqual(back.therapyLog.all().map((r) => r.seq).slice(0, therapyBefore.length), therapyBefore);
+    assert.ok(back.therapyLog.nextSequence >= pump.therapyLog.nextSequence);
+  });
+
+  it('memory never written but logs present (a blank settings area): the logs are kept, and the pump is faulted, not new', () => {
+    const pump = Pump.manufacture({ serial: IDENTITY.serial, model: IDENTITY.model, atMs: T0 });
+    program(pump, T0, { refill: { withdrawnNl: 0, filledNl: 20 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: 10_000 }, prescription: morphineRx({ kind: 'continuous', rateNlPerDay: 500_000 }) });
+    const mem = PumpMemory.blank(SPEC);
+    mem.save(pump);
+    // Wipe both settings banks to blank (erased flash reads 0xff), leaving the logs.
+    for (const bank of [mem.layout.settings.bankA, mem.layout.settings.bankB]) mem.device.write(bank.offsetBytes, new Uint8Array(bank.sizeBytes).fill(0xff));
+    const { pump: back, selfTest } = PumpMemory.fromBytes(mem.device.snapshot(), SPEC).restore(T0 + MS_PER_HOUR, IDENTITY);
+    assert.equal(selfTest.settings, 'never-written');
+    assert.ok(back.events.all().some((r) => r.seq === 1 && r.type === 'manufactured'));
+    assert.ok(back.status().alarms.some((a) => a.code === 'memory-error'));
   });
 
   it('a restored pump keeps delivering its program and keeps its logs', () => {

@@ -125,19 +125,24 @@ export class PumpMemory {
     const corrupt = events.corrupt + therapy.corrupt;
     const settings = readSettings(this.device, this.layout);
     const base = { eventRecords: events.records.length, therapyRecords: therapy.records.length, corruptLogSlots: corrupt };
+    // Settings lost but logs readable: the logs and their numbering carry on in the faulted pump.
+    const faulted = (detail: string): Pump => {
+      const pump = Pump.withRecoveredLogs(identity, atMs, events, therapy);
+      pump.memoryFault(pump.nowMs, detail);
+      return pump;
+    };
     if (!settings.ok) {
-      const pump = Pump.manufacture({ serial: identity.serial, model: identity.model, atMs });
       const selfTest: SelfTestResult = { settings: settings.reason === 'never-written' ? 'never-written' : 'failed', settingsSeq: null, detail: settings.detail, ...base };
-      if (settings.reason !== 'never-written') pump.memoryFault(atMs, `settings unreadable: ${settings.detail}`);
-      return { pump, selfTest };
+      if (settings.reason === 'never-written' && events.records.length === 0 && therapy.records.length === 0) {
+        return { pump: Pump.manufacture({ serial: identity.serial, model: identity.model, atMs }), selfTest };
+      }
+      return { pump: faulted(`settings unreadable: ${settings.detail}`), selfTest };
     }
     let snapshot: PumpSnapshot;
     try {
       snapshot = JSON.parse(decoder.decode(settings.payload)) as PumpSnapshot;
     } catch (e) {
-      const pump = Pump.manufacture({ serial: identity.serial, model: identity.model, atMs });
-      pump.memoryFault(atMs, `settings payload not decodable: ${(e as Error).message}`);
-      return { pump, selfTest: { settings: 'failed', settingsSeq: settings.seq, detail: 'payload not decodable', ...base } };
+      return { pump: faulted(`settings payload not decodable: ${(e as Error).message}`), selfTest: { settings: 'failed', settingsSeq: settings.seq, detail: 'payload not decodable', ...base } };
     }
     snapshot.events = { records: events.records, nextSeq: events.nextSeq };
     snapshot.therapy = { records: therapy.records, nextSeq: therapy.nextSeq };

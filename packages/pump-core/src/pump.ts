@@ -1493,6 +1493,30 @@ export class Pump {
     return pump;
   }
 
+  /**
+   * Start-up when the settings cannot be trusted but the logs can: a pump with no program and no
+   * drug that keeps the recovered logs and their numbering, so the history before the fault is
+   * still there to read and no sequence number is issued twice (DOMAIN 4.8: logs survive resets).
+   * The local offset is the last one the event log recorded; the caller raises the memory fault.
+   */
+  static withRecoveredLogs(
+    identity: { serial: string; model: PumpModelId },
+    atMs: number,
+    events: { records: readonly LogRecord<EventType>[]; nextSeq: number },
+    therapy: { records: readonly LogRecord<TherapyType>[]; nextSeq: number },
+  ): Pump {
+    if (!(identity.model in PUMP_MODELS)) throw new RangeError(`unknown pump model "${identity.model}"`);
+    const last = [...events.records, ...therapy.records].reduce((m, r) => Math.max(m, r.utcMs), Number.NEGATIVE_INFINITY);
+    // Pump time never runs backwards past what the log already holds.
+    const startMs = Math.max(atMs, Number.isFinite(last) ? last : atMs);
+    const offset = events.records.at(-1)?.utcOffsetMs ?? 0;
+    checkOffset(offset);
+    const pump = new Pump(identity.serial, identity.model, startMs, offset);
+    pump.events = RingLog.fromRecords(LIMITS.eventLogCapacity, events.records, events.nextSeq);
+    pump.therapyLog = RingLog.fromRecords(LIMITS.therapyLogCapacity, therapy.records, therapy.nextSeq);
+    return pump;
+  }
+
   /** After a power loss: resume from the last saved state at the time power came back. */
   static restoreAfterPowerLoss(s: PumpSnapshot, atMs: number, why: 'power-reset' | 'low-battery-reset'): Pump {
     const pump = Pump.fromSnapshot(s);
