@@ -10,6 +10,7 @@ import { authenticate, type AuthUser } from '../auth/sessions.ts';
 import { writeAudit, type AuditAction } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { forbidden, fromZod, HttpError } from './errors.ts';
+import { PatientIdParams } from '../domain/schemas.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
@@ -96,6 +97,20 @@ export function addRoute<B, Q, P>(app: FastifyInstance, ctx: AppContext, table: 
       return result;
     },
   });
+}
+
+/**
+ * A route under one patient's record, `/api/patients/:patientId` + `path`: the patient-only-sees-
+ * their-own check and the id's validation come with it, so no such route can forget them.
+ */
+export function addPatientRoute<B, Q, P extends { patientId: string } = { patientId: string }>(
+  app: FastifyInstance,
+  ctx: AppContext,
+  table: RouteTable,
+  def: Omit<RouteDef<B, Q, P>, 'url' | 'patientParam' | 'params'> & { path: string; params?: ZodType<P> },
+): void {
+  const { path, params, ...rest } = def;
+  addRoute(app, ctx, table, { ...rest, url: `/api/patients/:patientId${path}`, patientParam: 'patientId', params: params ?? (PatientIdParams as unknown as ZodType<P>) });
 }
 
 function parse(where: 'body' | 'query' | 'params', schema: ZodType | undefined, value: unknown): unknown {

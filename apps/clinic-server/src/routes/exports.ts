@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.ts';
-import { addRoute, type RouteTable } from '../http/route.ts';
-import { PatientIdParams } from '../domain/schemas.ts';
+import { addPatientRoute, addRoute, type RouteTable } from '../http/route.ts';
 import { alarmView, prescriptionView, refillView, sessionView } from '../domain/views.ts';
 import { buildWorklist } from '../domain/worklist.ts';
 import { recordsCsv, worklistCsv } from '../exports/csv.ts';
@@ -28,14 +27,12 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext, table: Route
       return worklistCsv((await buildWorklist(db, worklistOptions(ctx, query))).slice(query.offset, query.offset + query.limit));
     },
   });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/exports/history.csv',
+    path: '/exports/history.csv',
     summary: "A patient's history as CSV: refills, sessions, alarms, prescriptions or bolus usage",
     tag: 'exports',
     roles: ['clinician', 'nurse'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     query: HistoryQuery,
     audit: { action: 'export', resource: 'history' },
     handler: async ({ params, query, reply }) => {
@@ -70,14 +67,12 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext, table: Route
       return recordsCsv(rows);
     },
   });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/exports/report.pdf',
+    path: '/exports/report.pdf',
     summary: 'The session / refill report as PDF',
     tag: 'exports',
     roles: ['clinician', 'nurse'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'export', resource: 'report' },
     handler: async ({ params, reply }) => {
       const pdf = await sessionReportPdf(await patientPage(ctx, params.patientId), ctx.now());

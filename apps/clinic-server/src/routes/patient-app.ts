@@ -10,8 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '@thecal/pump-core';
 import type { AppContext } from '../http/context.ts';
 import { conflict, HttpError } from '../http/errors.ts';
-import { addRoute, type RouteTable } from '../http/route.ts';
-import { epochMs, PatientIdParams, uuid } from '../domain/schemas.ts';
+import { addPatientRoute, type RouteTable } from '../http/route.ts';
+import { epochMs, uuid } from '../domain/schemas.ts';
 import { requirePatient } from './patients.ts';
 
 const MS_PER_DAY = 86_400_000;
@@ -70,14 +70,12 @@ export type UsageReportInput = z.infer<typeof UsageReportInput>;
 
 export function patientAppRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTable): void {
   const db = ctx.db;
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/app/absences',
+    path: '/app/absences',
     summary: 'From the patient app: record dates away (travel, hospital stay); re-sending the same clientId is a harmless replay',
     tag: 'patient-app',
     roles: ['patient'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: AppAbsenceInput,
     audit: { action: 'create', resource: 'absence' },
     status: 201,
@@ -96,14 +94,12 @@ export function patientAppRoutes(app: FastifyInstance, ctx: AppContext, table: R
     },
   });
 
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/usage-reports',
+    path: '/usage-reports',
     summary: 'From the patient app: share a usage report (patient bolus requests, delivered, denied by reason, per day and per hour)',
     tag: 'patient-app',
     roles: ['patient'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: UsageReportInput,
     audit: { action: 'create', resource: 'usage-report' },
     status: 201,
@@ -143,14 +139,12 @@ export function patientAppRoutes(app: FastifyInstance, ctx: AppContext, table: R
     },
   });
 
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/usage-reports',
+    path: '/usage-reports',
     summary: 'The usage reports the patient shared, newest first (the clinic reads them to adjust the dose)',
     tag: 'patient-app',
     roles: ['clinician', 'nurse', 'patient'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'read', resource: 'usage-report' },
     handler: async ({ params }) => {
       await requirePatient(ctx, params.patientId);

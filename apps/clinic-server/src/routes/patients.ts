@@ -5,9 +5,9 @@ import { PUMP_MODELS, validatePrescription, type Prescription } from '@thecal/pu
 import { newId } from '../auth/sessions.ts';
 import type { AppContext } from '../http/context.ts';
 import { conflict, HttpError, notFound } from '../http/errors.ts';
-import { addRoute, type RouteTable } from '../http/route.ts';
+import { addPatientRoute, addRoute, type RouteTable } from '../http/route.ts';
 import { assessCandidate } from '../domain/assessment.ts';
-import { AbsenceInput, AssessmentInput, ClinicalEventInput, ExplantInput, ImplantInput, ImplantParams, ListQuery, PatientIdParams, PatientInput, PrescriptionInput, RefillInput, ScreeningTrialInput } from '../domain/schemas.ts';
+import { AbsenceInput, AssessmentInput, ClinicalEventInput, ExplantInput, ImplantInput, ImplantParams, ListQuery, PatientInput, PrescriptionInput, RefillInput, ScreeningTrialInput } from '../domain/schemas.ts';
 import { absenceView, alarmView, assessmentView, clinicalEventView, forecastView, implantView, patientView, prescriptionView, refillView, sessionView, trialView } from '../domain/views.ts';
 
 const CLINICAL = ['clinician', 'nurse'] as const;
@@ -66,14 +66,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
       return (await q.execute()).map(patientView);
     },
   });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId',
+    path: '',
     summary: 'The patient page: record, implant, current prescription, forecast, open alarms, last refill and session, absences',
     tag: 'patients',
     roles: CLINICAL_AND_PATIENT,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'read', resource: 'patient' },
     handler: async ({ params, audit }) => {
       audit.resourceId = params.patientId;
@@ -82,14 +80,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   });
 
   // ---- candidate assessment and screening trial
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/assessments',
+    path: '/assessments',
     summary: 'Record a candidate assessment; the server decides eligibility and names every unmet criterion',
     tag: 'candidacy',
     roles: ['clinician'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: AssessmentInput,
     audit: { action: 'create', resource: 'assessment' },
     status: 201,
@@ -107,14 +103,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   });
   listRoute(app, ctx, table, 'assessments', 'candidacy', CLINICAL, async (pid) => (await db.selectFrom('assessments').selectAll().where('patient_id', '=', pid).orderBy('assessed_at_ms').execute()).map(assessmentView));
 
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/screening-trials',
+    path: '/screening-trials',
     summary: 'Record a screening trial: doses, times, responses',
     tag: 'candidacy',
     roles: ['clinician'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: ScreeningTrialInput,
     audit: { action: 'create', resource: 'screening-trial' },
     status: 201,
@@ -136,14 +130,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   listRoute(app, ctx, table, 'screening-trials', 'candidacy', CLINICAL, async (pid) => (await db.selectFrom('screening_trials').selectAll().where('patient_id', '=', pid).orderBy('started_at_ms').execute()).map(trialView));
 
   // ---- implants
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/implants',
+    path: '/implants',
     summary: 'Record an implant: pump model, serial, reservoir, date, catheter',
     tag: 'implants',
     roles: ['clinician'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: ImplantInput,
     audit: { action: 'create', resource: 'implant' },
     status: 201,
@@ -152,7 +144,6 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
       const taken = await db.selectFrom('implants').select('id').where('pump_serial', '=', body.pumpSerial).executeTakeFirst();
       if (taken !== undefined) throw conflict(`pump serial ${body.pumpSerial} is already recorded`);
       const id = newId();
-      const now = ctx.now();
       // A new implant replaces the patient's current one (pump replacement at end of service).
       await db.transaction().execute(async (trx) => {
         const replaced = await trx.updateTable('implants').set({ explanted_at_ms: body.implantedAtMs }).where('patient_id', '=', params.patientId).where('explanted_at_ms', 'is', null).executeTakeFirst();
@@ -176,18 +167,16 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
           })
           .execute();
       });
-      void now;
       audit.resourceId = id;
       return { id };
     },
   });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/implants/:implantId/explant',
+    path: '/implants/:implantId/explant',
     summary: 'Record that a pump came out (without a replacement): when and why; its uploads and worklist items stop',
     tag: 'implants',
     roles: ['clinician'],
-    patientParam: 'patientId',
     params: ImplantParams,
     body: ExplantInput,
     audit: { action: 'update', resource: 'implant' },
@@ -219,14 +208,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   listRoute(app, ctx, table, 'implants', 'implants', CLINICAL_AND_PATIENT, async (pid) => (await db.selectFrom('implants').selectAll().where('patient_id', '=', pid).orderBy('implanted_at_ms').execute()).map(implantView));
 
   // ---- prescriptions: every version kept, with who, when and why
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/prescriptions',
+    path: '/prescriptions',
     summary: 'Record a new prescription version (checked against the pump core drug library and limits)',
     tag: 'prescriptions',
     roles: ['clinician'],
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: PrescriptionInput,
     audit: { action: 'create', resource: 'prescription' },
     status: 201,
@@ -252,14 +239,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   listRoute(app, ctx, table, 'prescriptions', 'prescriptions', CLINICAL_AND_PATIENT, async (pid) => (await db.selectFrom('prescriptions').selectAll().where('patient_id', '=', pid).orderBy('version').execute()).map(prescriptionView));
 
   // ---- refills
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/refills',
+    path: '/refills',
     summary: 'Record a refill: expected vs withdrawn residual (discrepancy flagged over 2 mL, 1 mL for a 20 mL pump), drug, concentration, volume',
     tag: 'refills',
     roles: CLINICAL,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: RefillInput,
     audit: { action: 'create', resource: 'refill' },
     status: 201,
@@ -300,14 +285,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   listRoute(app, ctx, table, 'refills', 'refills', CLINICAL_AND_PATIENT, async (pid) => (await db.selectFrom('refills').selectAll().where('patient_id', '=', pid).orderBy('refilled_at_ms').execute()).map(refillView));
 
   // ---- complications and adverse events
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/clinical-events',
+    path: '/clinical-events',
     summary: 'Record a complication or an adverse event (codes from the seed lists)',
     tag: 'events',
     roles: CLINICAL,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: ClinicalEventInput,
     audit: { action: 'create', resource: 'clinical-event' },
     status: 201,
@@ -322,14 +305,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
   listRoute(app, ctx, table, 'clinical-events', 'events', CLINICAL, async (pid) => (await db.selectFrom('clinical_events').selectAll().where('patient_id', '=', pid).orderBy('occurred_at_ms').execute()).map(clinicalEventView));
 
   // ---- absences (travel, hospital stay): a patient may announce their own
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'POST',
-    url: '/api/patients/:patientId/absences',
+    path: '/absences',
     summary: 'Record a time away (travel, hospital stay) so refills are planned around it',
     tag: 'patients',
     roles: CLINICAL_AND_PATIENT,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     body: AbsenceInput,
     audit: { action: 'create', resource: 'absence' },
     status: 201,
@@ -355,14 +336,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
         .execute()
     ).map(sessionView),
   );
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/forecast',
+    path: '/forecast',
     summary: 'The forecast from the last interrogation: low reservoir, next refill, empty, ERI, replace by',
     tag: 'pump-data',
     roles: CLINICAL_AND_PATIENT,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'read', resource: 'forecast' },
     handler: async ({ params }) => {
       await requirePatient(ctx, params.patientId);
@@ -371,14 +350,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
       return forecastView(f);
     },
   });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/bolus-usage',
+    path: '/bolus-usage',
     summary: 'Patient-bolus usage per local day: requested, delivered, denied (from the therapy log)',
     tag: 'pump-data',
     roles: CLINICAL_AND_PATIENT,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'read', resource: 'bolus-usage' },
     handler: async ({ params }) => {
       await requirePatient(ctx, params.patientId);
@@ -386,14 +363,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
     },
   });
   const LogQuery = ListQuery.extend({ log: z.enum(['event', 'therapy']).default('event'), fromSeq: z.coerce.number().int().min(0).default(0) });
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: '/api/patients/:patientId/log-records',
+    path: '/log-records',
     summary: "The pump's event or therapy log as stored, by sequence",
     tag: 'pump-data',
     roles: CLINICAL,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     query: LogQuery,
     audit: { action: 'read', resource: 'log-records' },
     handler: async ({ params, query }) => {
@@ -416,14 +391,12 @@ export function patientRoutes(app: FastifyInstance, ctx: AppContext, table: Rout
 
 /** GET /api/patients/:patientId/<what>: a per-patient list. */
 function listRoute(app: FastifyInstance, ctx: AppContext, table: RouteTable, what: string, tag: string, roles: readonly ('clinician' | 'nurse' | 'patient')[], load: (patientId: string) => Promise<unknown[]>): void {
-  addRoute(app, ctx, table, {
+  addPatientRoute(app, ctx, table, {
     method: 'GET',
-    url: `/api/patients/:patientId/${what}`,
+    path: `/${what}`,
     summary: `The patient's ${what.replace(/-/g, ' ')}`,
     tag,
     roles,
-    patientParam: 'patientId',
-    params: PatientIdParams,
     audit: { action: 'read', resource: what },
     handler: async ({ params }) => {
       await requirePatient(ctx, params.patientId);
