@@ -1,12 +1,15 @@
 /**
  * The virtual pump's files: its non-volatile memory image (`<serial>.nvm`, written through the
  * core's `PumpMemory`, so a restart runs the core's own self-test) and its radio key store
- * (`<serial>.keys.json`, mode 0600). Writes go to a temporary file renamed into place, so a
- * killed process leaves the old or the new file, never half of one.
+ * (`<serial>.keys.json`, mode 0600). The key store and a first or whole memory image go to a
+ * temporary file renamed into place, so a killed process leaves the old or the new file. After
+ * that the memory file is the device itself: each save writes only the bytes the core changed,
+ * in the order it changed them, so a killed process leaves what a power cut at that write would
+ * leave in a real pump's memory, which the core's A/B settings and CRC'd log slots survive.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Pump, PumpMemory, type PumpModelId, type SelfTestResult } from '@thecal/pump-core';
+import { Pump, PumpMemory, type nvm, type PumpModelId, type SelfTestResult } from '@thecal/pump-core';
 import { KeyStore, systemRandom, type Random } from '@thecal/protocol';
 
 export interface PumpFiles {
@@ -47,6 +50,8 @@ export function loadOrManufacture(dataDir: string, serial: string, model: PumpMo
   }
   if (existsSync(files.nvmPath)) {
     const memory = PumpMemory.fromBytes(new Uint8Array(readFileSync(files.nvmPath)));
+    // The file holds these bytes: from here on, saves write only what changes.
+    memory.device.takeChanges();
     // Time 0: the core resumes at the time it last saved (simulated time stood still while the process was down).
     const { pump, selfTest } = memory.restore(0, { serial, model: keys.model });
     if (selfTest.settings !== 'never-written') return { pump, memory, keys, created: false, selfTest };
@@ -59,7 +64,24 @@ export function loadOrManufacture(dataDir: string, serial: string, model: PumpMo
 
 export function saveMemory(files: PumpFiles, memory: PumpMemory, pump: Pump): void {
   memory.save(pump);
-  writeAtomic(files.nvmPath, memory.device.read(0, memory.device.sizeBytes));
+  mirrorMemory(files.nvmPath, memory.device);
+}
+
+/** Brings the memory file up to the device: its changes replayed in place, or the whole image. Returns the bytes written. */
+export function mirrorMemory(path: string, device: nvm.NvmDevice): number {
+  const changes = device.takeChanges();
+  if (changes === 'all' || !existsSync(path)) {
+    writeAtomic(path, device.read(0, device.sizeBytes));
+    return device.sizeBytes;
+  }
+  let written = 0;
+  const fd = openSync(path, 'r+');
+  try {
+    for (const c of changes) written += writeSync(fd, c.bytes, 0, c.bytes.length, c.offsetBytes);
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }
 
 export function saveKeys(files: PumpFiles, keys: KeyStore): void {

@@ -22,6 +22,9 @@ export class PowerLossError extends Error {
 /** Erased flash reads as 0xFF, so a fresh device defaults to that. */
 export const ERASED_BYTE = 0xff;
 
+/** Beyond this many changes since the last take, a mirror is simply rewritten whole. */
+const MAX_CHANGES = 4_096;
+
 export class NvmDevice {
   readonly sizeBytes: number;
   private readonly bytes: Uint8Array;
@@ -30,6 +33,15 @@ export class NvmDevice {
   private writesBeforeCut: number | null = null;
   /** Once the cut fired the pump is off: nothing more can be written until it is restarted. */
   private powerLost = false;
+  /**
+   * The changes since the last `takeChanges()`, oldest first, each with the bytes as they were
+   * written (a later write to the same place is a later entry), so a shell can mirror the memory
+   * into a file by replaying them in order: a process killed between two file writes then leaves
+   * the file as the device was after some prefix of its writes, which the layout above is built
+   * to survive. 'all' once more piled up than a whole rewrite would cost.
+   */
+  private changes: { offsetBytes: number; bytes: Uint8Array }[] | 'all' | null = null;
+  private changedBytes = 0;
 
   constructor(sizeBytes: number, fillByte: number = ERASED_BYTE) {
     if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) {
@@ -71,6 +83,8 @@ export class NvmDevice {
         if (this.writesBeforeCut === 0) {
           this.writesBeforeCut = null;
           this.powerLost = true;
+          // Exactly the bytes that landed before the cut.
+          if (i > 0) this.noteChange(offsetBytes, bytes.subarray(0, i));
           throw new PowerLossError(offsetBytes + i, this.writes);
         }
         this.writesBeforeCut -= 1;
@@ -78,6 +92,25 @@ export class NvmDevice {
       this.bytes[offsetBytes + i] = bytes[i]!;
       this.writes += 1;
     }
+    if (bytes.length > 0) this.noteChange(offsetBytes, bytes);
+  }
+
+  /**
+   * The changes since the last call (or since the first call, which starts the record: devices
+   * nobody mirrors pay nothing), oldest first, or 'all' when the whole memory should be rewritten.
+   */
+  takeChanges(): { offsetBytes: number; bytes: Uint8Array }[] | 'all' {
+    const changes = this.changes ?? 'all';
+    this.changes = [];
+    this.changedBytes = 0;
+    return changes;
+  }
+
+  private noteChange(offsetBytes: number, bytes: Uint8Array): void {
+    if (this.changes === null || this.changes === 'all') return;
+    this.changedBytes += bytes.length;
+    if (this.changes.length >= MAX_CHANGES || this.changedBytes >= this.sizeBytes) this.changes = 'all';
+    else this.changes.push({ offsetBytes, bytes: bytes.slice() });
   }
 
   /** After `afterByteWrites` more bytes have been written, the next byte write throws PowerLossError. */
@@ -101,6 +134,8 @@ export class NvmDevice {
       throw new RangeError(`corrupt xorMask must be an integer in 1..255 (0 would flip nothing), got ${xorMask}`);
     }
     this.bytes[offsetBytes] = this.bytes[offsetBytes]! ^ xorMask;
+    // Not a write to the device, but a change a mirror of it must see.
+    this.noteChange(offsetBytes, this.bytes.subarray(offsetBytes, offsetBytes + 1));
   }
 
   /** Copy of the whole memory. */
