@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Pump } from './pump.ts';
 import { BATTERY, LIMITS } from './limits.ts';
-import type { BasalProgram, PatientBolusSettings } from './program.ts';
+import { buildWeekTable, maxBasal24hNl, type BasalProgram, type PatientBolusSettings } from './program.ts';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, NL_PER_ML, PG_PER_MG } from './units.ts';
 import { T0, morphineRx, nextId, program, runningPump, tryProgram } from './testing/fixtures.ts';
 import { commandedNl, type GrantedBolus, type Piece } from './testing/reference.ts';
@@ -168,6 +168,65 @@ describe('property: the maximum daily dose is never exceeded', () => {
         assert.notEqual(pump.status().therapy.suspendedBy, 'safe-state');
       }),
       { numRuns: Math.max(10, Math.floor(RUNS / 2)) },
+    );
+  });
+});
+
+describe('property: clock and time-zone changes never push a 24 h window over the maximum', () => {
+  it('with the maximum at the program\'s own 24 h peak, forward and backward clock steps and offset changes at random times', () => {
+    // `npm run verify` found this: a forward clock step of minutes, judged safe because the
+    // projection was exact only at the window ends it checked, let two strokes more than the
+    // maximum through a few hours later (the invariant caught it and stopped the pump).
+    const actionArb = fc.oneof(
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 10 * MS_PER_HOUR }) }),
+      fc.record({ kind: fc.constant('clock' as const), stepMs: fc.integer({ min: -6 * MS_PER_HOUR, max: 6 * MS_PER_HOUR }) }),
+      fc.record({ kind: fc.constant('offset' as const), offsetMs: offsetArb }),
+    );
+    fc.assert(
+      fc.property(basalArb, fc.array(actionArb, { minLength: 1, maxLength: 25 }), (basal, actions) => {
+        const conc = 10_000;
+        const maxPg = maxBasal24hNl(buildWeekTable(basal)) * conc;
+        const rx = morphineRx(basal, null, { maxDailyDosePg: maxPg, maxRateNlPerDay: 2 * NL_PER_ML });
+        const ack = ['daily-dose-above-soft-limit', 'daily-dose-below-soft-minimum'];
+        const pump = Pump.manufacture({ serial: 'P', model: 'thecal-40', atMs: T0 });
+        const first = tryProgram(pump, T0, { refill: { withdrawnNl: 0, filledNl: 40 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: conc }, prescription: rx }, ack);
+        fc.pre(first.ok);
+        // A day first, so that every later window is full.
+        pump.advanceTo(T0 + MS_PER_DAY);
+        const samples: [number, number][] = [[pump.nowMs, pump.status().delivered.totalPg]];
+        const advance = (to: number) => {
+          while (pump.nowMs < to) {
+            pump.advanceTo(Math.min(to, pump.nowMs + 10 * MS_PER_MINUTE));
+            samples.push([pump.nowMs, pump.status().delivered.totalPg]);
+          }
+        };
+        for (const a of actions) {
+          if (a.kind === 'advance') advance(pump.nowMs + a.ms);
+          else if (a.kind === 'clock') assert.ok(pump.execute(pump.nowMs, nextId(), { type: 'set-clock', pumpUtcMs: pump.status().pumpUtcMs + a.stepMs }).ok);
+          else assert.ok(pump.execute(pump.nowMs, nextId(), { type: 'set-utc-offset', utcOffsetMs: a.offsetMs }).ok);
+        }
+        advance(pump.nowMs + 2 * MS_PER_DAY);
+        const quantumPg = LIMITS.strokeNl * conc;
+        let j = 0;
+        for (let i = 0; i < samples.length; i++) {
+          const [ti, pi] = samples[i] ?? [0, 0];
+          while ((samples[j]?.[0] ?? 0) < ti - MS_PER_DAY) j++;
+          const [, pj] = samples[j] ?? [0, 0];
+          assert.ok(pi - pj <= maxPg + quantumPg, `${(pi - pj) / PG_PER_MG} mg in 24 h up to +${ti - T0} ms, max ${maxPg / PG_PER_MG} mg`);
+        }
+        const violations = pump.events.all().filter((e) => e.type === 'invariant-violation');
+        assert.deepEqual(violations.map((e) => e.data['reason']), []);
+      }),
+      {
+        numRuns: RUNS * 4,
+        // A case fast-check found against the old projection (a one-minute forward step), always run.
+        examples: [
+          [
+            { kind: 'flex', dayPrograms: [{ name: 'day', steps: [{ startMinute: 0, rateNlPerDay: 48_000 }, { startMinute: 1, rateNlPerDay: 115_517 }, { startMinute: 272, rateNlPerDay: 48_000 }] }], week: [0, 0, 0, 0, 0, 0, 0] },
+            [{ kind: 'clock', stepMs: 59_550 }, { kind: 'offset', offsetMs: 0 }],
+          ],
+        ],
+      },
     );
   });
 });

@@ -969,11 +969,12 @@ export class Pump {
       st.changes.device?.catheter !== undefined ||
       (r !== undefined && (r.drugId !== this.drugId || r.concentrationMcgPerMl !== this.concentrationMcgPerMl)) ||
       this.safeStateReason !== null;
-    const peak = changesDelivery ? this.projectPeakDose(st.changes) : { ok: true as const, peakPg: Number.NaN };
+    const peak = changesDelivery ? this.projectPeakDose(st.changes) : { ok: true as const, peakPg: Number.NaN, guard: false };
     if (!peak.ok) return this.no(id, peak.reason, peak.message);
 
     for (const code of softCodes) this.logEvent('soft-limit-acknowledged', { code, stagedId });
     const detail = this.applyChanges(id, st.changes);
+    if (peak.guard) this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
     this.staged = null;
     this.logEvent('program-committed', { stagedId, commandId: id });
     return this.ok(id, Number.isNaN(peak.peakPg) ? { ...detail, stagedId } : { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
@@ -984,9 +985,9 @@ export class Pump {
    * then checks every 24 h window that includes the future: past delivery plus what the copy
    * delivered plus every patient bolus the prescription would still allow in that window.
    */
-  private projectPeakDose(changes: ChangeSet): { ok: true; peakPg: number } | { ok: false; reason: ReasonCode; message: string } {
+  private projectPeakDose(changes: ChangeSet): { ok: true; peakPg: number; guard: boolean } | { ok: false; reason: ReasonCode; message: string } {
     const rx = changes.prescription ?? this.prescription;
-    if (rx === null) return { ok: true, peakPg: 0 };
+    if (rx === null) return { ok: true, peakPg: 0, guard: false };
     const peak = this.projectPeak(rx, (copy) => {
       copy.applyChanges('projection', changes);
     });
@@ -998,20 +999,28 @@ export class Pump {
         message: `with what was delivered in the last 24 h, this change could deliver ${fmtDose(peak.peakPg)} in a 24 h window, more than the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`,
       };
     }
-    return { ok: true, peakPg: peak.peakPg };
+    return { ok: true, peakPg: peak.peakPg, guard: peak.peakPg > peak.guardAbovePg };
   }
 
   /** For changes the pump must accept (clock, offset): if the projection breaks the maximum, guard delivery stroke by stroke. */
   private guardIfRisky(apply: (copy: Pump) => void): boolean {
     if (this.prescription === null || this.projection) return false;
     const peak = this.projectPeak(this.prescription, apply);
-    if (!(peak.peakPg > peak.limitPg) && !Number.isNaN(peak.peakPg)) return false;
-    this.doseGuardUntilMs = this.nowMs + PROJECTION_HORIZON_MS;
+    if (!(peak.peakPg > peak.guardAbovePg) && !Number.isNaN(peak.peakPg)) return false;
+    this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
     return true;
   }
 
-  /** Peak 24 h window (tip drug, plus patient boluses still allowed) over the projection horizon, and the limit it may reach. */
-  private projectPeak(rx: Prescription, apply: (copy: Pump) => void): { peakPg: number; limitPg: number } {
+  /**
+   * Peak 24 h window (tip drug, plus patient boluses still allowed) over the projection horizon,
+   * the limit it may reach, and the level above which delivery must be guarded stroke by stroke.
+   * The peak is exact at each window end it checks, but between two of them the stroke count in
+   * a window can rise by almost two strokes above the line through them (a stroke may enter at
+   * the window's end before one leaves at its start, on both sides of the line). So a projection
+   * within one stroke of the maximum does not prove the invariant (maximum + one stroke) holds
+   * between the checked ends: such a change is accepted, and the guard holds it to the maximum.
+   */
+  private projectPeak(rx: Prescription, apply: (copy: Pump) => void): { peakPg: number; limitPg: number; guardAbovePg: number } {
     const copy = this.cloneForProjection();
     apply(copy);
     const horizon = this.nowMs + PROJECTION_HORIZON_MS;
@@ -1031,13 +1040,13 @@ export class Pump {
     let peak = 0;
     for (const e of ends) {
       const w = copy.history.trailing24hPg(e);
-      if (Number.isNaN(w)) return { peakPg: Number.NaN, limitPg: rx.maxDailyDosePg + quantum };
+      if (Number.isNaN(w)) return { peakPg: Number.NaN, limitPg: rx.maxDailyDosePg + quantum, guardAbovePg: rx.maxDailyDosePg - quantum };
       // Boluses already in this window are in w; the count rule lets only the rest happen in it.
       const counted = this.recentBolusEnds.filter((end) => end > e - MS_PER_DAY).length;
       const future = pb === null ? 0 : Math.max(0, pb.maxPer24h - counted) * bolusPg;
       if (w + future > peak) peak = w + future;
     }
-    return { peakPg: peak, limitPg: rx.maxDailyDosePg + quantum };
+    return { peakPg: peak, limitPg: rx.maxDailyDosePg + quantum, guardAbovePg: rx.maxDailyDosePg - quantum };
   }
 
   private applyChanges(id: string, changes: ChangeSet): Record<string, unknown> {
