@@ -231,6 +231,44 @@ describe('property: clock and time-zone changes never push a 24 h window over th
   });
 });
 
+describe('property: the dose guard does not depend on how time is advanced', () => {
+  it('the same clock steps, advanced in one stride or in random small ones, deliver the same strokes and log the same clamps', () => {
+    const cmdArb = fc.record({ afterMs: fc.integer({ min: 1, max: 8 * MS_PER_HOUR }), stepMs: fc.integer({ min: -6 * MS_PER_HOUR, max: 6 * MS_PER_HOUR }) });
+    fc.assert(
+      fc.property(basalArb, fc.array(cmdArb, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: MS_PER_MINUTE, max: 40 * MS_PER_MINUTE }), { minLength: 1, maxLength: 20 }), (basal, cmds, strides) => {
+        const conc = 10_000;
+        const rx = morphineRx(basal, null, { maxDailyDosePg: maxBasal24hNl(buildWeekTable(basal)) * conc, maxRateNlPerDay: 2 * NL_PER_ML });
+        const ack = ['daily-dose-above-soft-limit', 'daily-dose-below-soft-minimum'];
+        const make = () => {
+          const p = Pump.manufacture({ serial: 'P', model: 'thecal-40', atMs: T0 });
+          return { p, ok: tryProgram(p, T0, { refill: { withdrawnNl: 0, filledNl: 40 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: conc }, prescription: rx }, ack).ok };
+        };
+        const a = make();
+        const b = make();
+        fc.pre(a.ok && b.ok);
+        let t = T0 + MS_PER_DAY;
+        let k = 0;
+        const fine = (to: number) => {
+          while (b.p.nowMs < to) b.p.advanceTo(Math.min(to, b.p.nowMs + (strides[k++ % strides.length] ?? MS_PER_MINUTE)));
+        };
+        for (const c of [...cmds, { afterMs: 30 * MS_PER_HOUR, stepMs: 0 }]) {
+          a.p.advanceTo(t);
+          fine(t);
+          assert.equal(b.p.status().delivered.totalNl, a.p.status().delivered.totalNl, `delivered at +${t - T0} ms`);
+          const target = { type: 'set-clock' as const, pumpUtcMs: a.p.status().pumpUtcMs + c.stepMs };
+          assert.ok(a.p.execute(t, nextId(), target).ok);
+          assert.ok(b.p.execute(t, nextId(), target).ok);
+          t += c.afterMs;
+        }
+        const guardLog = (p: Pump) => p.events.all().filter((e) => e.type === 'dose-limit-clamp' || e.type === 'dose-limit-released').map((e) => [e.type, e.utcMs]);
+        assert.deepEqual(guardLog(b.p), guardLog(a.p));
+      }),
+      // A case the per-segment guard failed (it re-decided at every advanceTo), always run.
+      { numRuns: RUNS * 2, examples: [[{ kind: 'continuous', rateNlPerDay: 48_001 }, [{ afterMs: 480_001, stepMs: 0 }, { afterMs: 1, stepMs: 0 }], [60_000]]] },
+    );
+  });
+});
+
 describe('property: reservoir', () => {
   it('delivery never exceeds what was filled, the reservoir is never negative, and low always precedes empty', () => {
     fc.assert(

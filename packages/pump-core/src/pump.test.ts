@@ -5,7 +5,7 @@ import { BATTERY, LIMITS } from './limits.ts';
 import { lifeToEndOfServiceMs } from './battery.ts';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_MONTH, NL_PER_ML, PG_PER_MCG, PG_PER_MG } from './units.ts';
 import { STANDARD_BOLUS, T0, morphineRx, nextId, program, runningPump, tryProgram } from './testing/fixtures.ts';
-import type { Prescription } from './program.ts';
+import { buildWeekTable, maxBasal24hNl, type BasalProgram, type Prescription } from './program.ts';
 import type { ChangeSet } from './types.ts';
 
 const continuous = (rateNlPerDay: number) => ({ kind: 'continuous' as const, rateNlPerDay });
@@ -275,6 +275,25 @@ describe('patient bolus', () => {
     assert.equal(!counted.ok && counted.detail?.['nextAllowedAtMs'], next);
     assert.equal(pump.execute(next - 1, nextId(), { type: 'patient-bolus' }).ok, false);
     assert.ok(pump.execute(next + 1, nextId(), { type: 'patient-bolus' }).ok);
+  });
+
+  it('a max-daily-dose denial says when the same bolus would fit if the program runs on unchanged, to the minute', () => {
+    // A clock set back 6 h repeats a high-rate stretch of the flex day, filling the 24 h window.
+    const basal: BasalProgram = { kind: 'flex', dayPrograms: [{ name: 'd', steps: [{ startMinute: 0, rateNlPerDay: 100_000 }, { startMinute: 600, rateNlPerDay: 1_500_000 }, { startMinute: 960, rateNlPerDay: 100_000 }] }], week: [0, 0, 0, 0, 0, 0, 0] };
+    const conc = 10_000;
+    const maxPg = maxBasal24hNl(buildWeekTable(basal)) * conc + STANDARD_BOLUS.maxPer24h * STANDARD_BOLUS.volumeNl * conc;
+    const pump = Pump.manufacture({ serial: 'P', model: 'thecal-40', atMs: T0 });
+    program(pump, T0, { refill: { withdrawnNl: 0, filledNl: 40 * NL_PER_ML, drugId: 'morphine', concentrationMcgPerMl: conc }, prescription: morphineRx(basal, STANDARD_BOLUS, { maxDailyDosePg: maxPg, maxRateNlPerDay: 2 * NL_PER_ML }) }, ['daily-dose-above-soft-limit', 'daily-dose-below-soft-minimum', 'bolus-above-soft-limit']);
+    const t = T0 + 40 * MS_PER_HOUR;
+    pump.advanceTo(t);
+    assert.ok(pump.execute(t, nextId(), { type: 'set-clock', pumpUtcMs: pump.status().pumpUtcMs - 6 * MS_PER_HOUR }).ok);
+    const denied = pump.execute(t + 90 * MS_PER_MINUTE, nextId(), { type: 'patient-bolus' });
+    assert.equal(!denied.ok && denied.reason, 'max-daily-dose');
+    const next = !denied.ok ? denied.detail?.['nextAllowedAtMs'] : null;
+    assert.equal(typeof next, 'number');
+    assert.match(!denied.ok ? denied.message : '', /it would fit from .* if the program runs on unchanged/);
+    assert.equal(pump.execute((next as number) - MS_PER_MINUTE, nextId(), { type: 'patient-bolus' }).ok, false, 'a minute early: still over');
+    assert.ok(pump.execute(next as number, nextId(), { type: 'patient-bolus' }).ok, 'at the time it gave: granted');
   });
 
   it('delivers exactly its volume on top of the basal', () => {

@@ -134,6 +134,10 @@ export interface PumpStatus {
 const SAFE = Number.MAX_SAFE_INTEGER;
 /** While the dose guard holds delivery back, it looks again this often. */
 const DOSE_GUARD_RECHECK_MS = 15 * MS_PER_MINUTE;
+/** The first dose-guard re-check boundary after `ms`, on a grid of absolute time. */
+function nextGuardRecheckMs(ms: number): number {
+  return (Math.floor(ms / DOSE_GUARD_RECHECK_MS) + 1) * DOSE_GUARD_RECHECK_MS;
+}
 /** Projections run this far ahead: a full 24 h window past the longest bolus. */
 const PROJECTION_HORIZON_MS = MS_PER_DAY + LIMITS.maxBolusDurationMs;
 
@@ -189,6 +193,13 @@ export class Pump {
   private safeStateReason: string | null = null;
   /** Until when the conservative stroke-by-stroke dose guard runs (after a risky clock or offset change). */
   private doseGuardUntilMs = 0;
+  /**
+   * While guarded: the strokes still allowed until `guardBudgetUntilMs`, decided when the guard
+   * starts and then at each DOSE_GUARD_RECHECK_MS boundary of absolute time, never at a caller's
+   * advanceTo boundary, so what the guard lets through does not depend on how time is advanced.
+   */
+  private guardBudgetStrokes = 0;
+  private guardBudgetUntilMs = 0;
   private clampStartedMs: number | null = null;
   private clampedNl = 0;
 
@@ -345,6 +356,8 @@ export class Pump {
       // Keep rate x time within exact integer range.
       next = Math.min(next, now + Math.floor((SAFE - Math.abs(this.credit)) / rate));
     }
+    // The guard decides at its own boundaries (and lets go at its end), whatever else happens.
+    if (this.doseGuardUntilMs > now) next = Math.min(next, this.doseGuardUntilMs, this.guardBudgetUntilMs > now ? this.guardBudgetUntilMs : nextGuardRecheckMs(now));
     if (this.stalled) next = Math.min(next, this.stallRecoverAtMs, this.stallDetectAtMs);
     if (this.eosAtMs !== null && !this.eosReached) next = Math.min(next, this.eosAtMs);
     if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
@@ -374,10 +387,15 @@ export class Pump {
       let n = Math.floor(total / STROKE_CREDIT);
       let limit = this.strokesToVolumeEvent();
       if (this.clampStartedMs !== null && !(this.doseGuardUntilMs > this.nowMs)) this.releaseClamp();
-      if (this.doseGuardUntilMs > this.nowMs && this.prescription !== null) {
-        const allowed = this.guardAllowedStrokes();
+      const guarded = this.doseGuardUntilMs > this.nowMs && this.prescription !== null;
+      if (guarded) {
+        if (!(this.guardBudgetUntilMs > this.nowMs)) {
+          this.guardBudgetStrokes = this.guardAllowedStrokes();
+          this.guardBudgetUntilMs = nextGuardRecheckMs(this.nowMs);
+        }
+        const allowed = this.guardBudgetStrokes;
         if (allowed <= 0) {
-          this.clampDelivery(rate, endMs);
+          this.clampDelivery(rate, endMs < this.guardBudgetUntilMs ? endMs : this.guardBudgetUntilMs);
           return;
         }
         if (this.clampStartedMs !== null) this.releaseClamp();
@@ -399,6 +417,7 @@ export class Pump {
       this.credit = total - n * STROKE_CREDIT;
       // The segment ends on its last stroke when a volume event cut it short: log at that instant.
       this.nowMs += dt;
+      if (guarded) this.guardBudgetStrokes -= n;
       if (n > 0) this.deliverStrokes(n);
       if (empty) this.onEmpty();
     } else {
@@ -419,9 +438,8 @@ export class Pump {
     return Math.floor((rx.maxDailyDosePg - this.trailingUpperBoundPg()) / strokePg) + 1;
   }
 
-  /** Deliver nothing until the next re-check: the commanded volume meanwhile is recorded as clamped. */
-  private clampDelivery(rate: number, endMs: number): void {
-    const until = Math.min(endMs, this.nowMs + DOSE_GUARD_RECHECK_MS);
+  /** Deliver nothing until `until` (the next re-check at the latest): the commanded volume meanwhile is recorded as clamped. */
+  private clampDelivery(rate: number, until: number): void {
     if (this.clampStartedMs === null) {
       this.clampStartedMs = this.nowMs;
       this.logEvent('dose-limit-clamp', { trailing24hPg: this.trailingUpperBoundPg(), maxDailyDosePg: this.prescription?.maxDailyDosePg ?? 0, reason: 'max-daily-dose' });
@@ -974,7 +992,7 @@ export class Pump {
 
     for (const code of softCodes) this.logEvent('soft-limit-acknowledged', { code, stagedId });
     const detail = this.applyChanges(id, st.changes);
-    if (peak.guard) this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
+    if (peak.guard) this.startDoseGuard();
     this.staged = null;
     this.logEvent('program-committed', { stagedId, commandId: id });
     return this.ok(id, Number.isNaN(peak.peakPg) ? { ...detail, stagedId } : { ...detail, stagedId, projectedPeak24hPg: peak.peakPg });
@@ -1007,8 +1025,14 @@ export class Pump {
     if (this.prescription === null || this.projection) return false;
     const peak = this.projectPeak(this.prescription, apply);
     if (!(peak.peakPg > peak.guardAbovePg) && !Number.isNaN(peak.peakPg)) return false;
-    this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
+    this.startDoseGuard();
     return true;
+  }
+
+  /** Guard delivery for the projection horizon from now; the first allowance is decided now, on the changed pump. */
+  private startDoseGuard(): void {
+    this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
+    this.guardBudgetUntilMs = 0;
   }
 
   /**
@@ -1219,7 +1243,9 @@ export class Pump {
     if (Number.isNaN(trailing)) return this.denyBolus(id, 'dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
     const projected = this.peakWindowWithBolusPg(trailing, pb.durationMs, bolusPg, rx.maxDailyDosePg);
     if (projected > rx.maxDailyDosePg) {
-      return this.denyBolus(id, 'max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}`);
+      const next = this.nextBolusAllowedMs();
+      const when = next === null ? 'not within the next 24 h if the program runs on unchanged' : `from ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)} if the program runs on unchanged`;
+      return this.denyBolus(id, 'max-daily-dose', `this bolus would bring the last 24 h to ${fmtDose(projected)}, over the maximum daily dose of ${fmtDose(rx.maxDailyDosePg)}; it would fit ${when}`, { nextAllowedAtMs: next });
     }
     this.patientBolus = { commandId: id, startedMs: now, requestedNl: pb.volumeNl, remainingCredit: pb.volumeNl * MS_PER_DAY, rateNlPerDay: Math.ceil((pb.volumeNl * MS_PER_DAY) / pb.durationMs) };
     this.lastPatientBolusStartMs = now;
@@ -1228,6 +1254,22 @@ export class Pump {
     this.historyDirty = true;
     this.logTherapy('patient-bolus-started', { commandId: id, volumeNl: pb.volumeNl, amountPg: bolusPg, durationMs: pb.durationMs });
     return this.ok(id, { volumeNl: pb.volumeNl, amountPg: bolusPg, startsAtMs: now, endsByMs: now + pb.durationMs, nextAllowedAtMs: now + pb.lockoutMs });
+  }
+
+  /**
+   * After a max-daily-dose denial: the first whole minute within 24 h at which the same request
+   * would be granted if the program runs on unchanged, or null. A throw-away copy is advanced
+   * minute by minute and asked, so the answer is exactly what this pump would then say; the scan
+   * (at most 1,440 asks) runs only on this denial, never on the delivery path.
+   */
+  private nextBolusAllowedMs(): number | null {
+    if (this.projection) return null;
+    const copy = this.cloneForProjection();
+    const last = this.nowMs + MS_PER_DAY;
+    for (let t = (Math.floor(this.nowMs / MS_PER_MINUTE) + 1) * MS_PER_MINUTE; t <= last; t += MS_PER_MINUTE) {
+      if (copy.execute(t, `next-allowed-probe-${t}`, { type: 'patient-bolus' }).ok) return t;
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- logs and outputs
