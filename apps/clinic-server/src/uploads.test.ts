@@ -145,6 +145,41 @@ onBothDatabases('programming-session uploads', (kind) => {
     assert.ok(!items.some((i) => i.patientId === pid && i.kind === 'critical-alarm'));
   });
 
+  it('shows a battery whose ERI forecast moved more than a month earlier since the previous session, until reviewed', async () => {
+    const c = clinic();
+    const serial = `UP11-${kind}`;
+    const pid = await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + MS_PER_DAY);
+    const first = uploadFromPump(pump);
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: first })).statusCode, 201);
+    // The status gives the replace-by date (ERI + 90 days) until ERI is reached: move that.
+    const replaceBy0 = (first.status as { battery: { replaceByMs: number } }).battery.replaceByMs;
+    const later = (eriShiftDays: number, atMs: number) => {
+      pump.advanceTo(atMs);
+      pump.execute(atMs, `iq${atMs}`, { type: 'interrogate' });
+      const u = uploadFromPump(pump);
+      (u.status as { battery: { replaceByMs: number } }).battery.replaceByMs = replaceBy0 - eriShiftDays * MS_PER_DAY;
+      u.snapshot = null;
+      return u;
+    };
+    const drained = () => c.request('GET', '/api/worklist?limit=500', { token: c.tokens.clinician }).then((r) => (r.json() as { kind: string; patientId: string; message: string }[]).filter((i) => i.patientId === pid && i.kind === 'battery-draining-early'));
+    // Twenty days earlier: within what a month allows.
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: later(20, T0 + 2 * MS_PER_DAY) })).statusCode, 201);
+    assert.deepEqual(await drained(), []);
+    // Then 80 days earlier than the start, 60 more than the previous session: on the worklist.
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: later(80, T0 + 3 * MS_PER_DAY) })).statusCode, 201);
+    const items = await drained();
+    assert.equal(items.length, 1, JSON.stringify(items));
+    assert.match(items[0]?.message ?? '', /60 days earlier/);
+    // Recomputing the same session keeps it; a review takes it off; a second review is a conflict.
+    assert.equal((await c.request('POST', '/api/forecasts/recompute', { token: c.tokens.clinician })).statusCode, 200);
+    assert.equal((await drained()).length, 1);
+    assert.equal((await c.request('POST', `/api/patients/${pid}/forecast/eri-shift/review`, { token: c.tokens.clinician, body: {} })).statusCode, 200);
+    assert.deepEqual(await drained(), []);
+    assert.equal((await c.request('POST', `/api/patients/${pid}/forecast/eri-shift/review`, { token: c.tokens.clinician, body: {} })).statusCode, 409);
+  });
+
   it('ends an alarm the pump no longer shows: when the log says, else at the interrogation; an alarm still showing stays open', async () => {
     const c = clinic();
     const serial = `UP9-${kind}`;

@@ -282,11 +282,26 @@ function loginFailures(): Migration {
   };
 }
 
+/**
+ * The forecast keeps how much earlier ERI moved since the previous session, so the worklist can
+ * show a battery draining faster than its model long before ERI itself (indexed for that query).
+ */
+function forecastEriShift(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('forecasts').addColumn('eri_shift_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('forecasts').addColumn('eri_shift_reviewed_at_ms', 'bigint').execute();
+      await db.schema.alterTable('forecasts').addColumn('eri_shift_reviewed_by', 'text').execute();
+      await db.schema.createIndex('forecasts_eri_shift').on('forecasts').columns(['eri_shift_ms', 'eri_shift_reviewed_at_ms']).execute();
+    },
+  };
+}
+
 /** Every migration, in order. Names sort in the order they run. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes(), '2026_11_003_patient_app_reports': patientAppReports(), '2026_11_004_programmer_session_reports': programmerSessionReports(), '2026_11_005_login_failures': loginFailures() };
+      return { '2026_01_001_initial': initial(dialect), '2026_11_002_worklist_indexes': worklistIndexes(), '2026_11_003_patient_app_reports': patientAppReports(), '2026_11_004_programmer_session_reports': programmerSessionReports(), '2026_11_005_login_failures': loginFailures(), '2026_11_006_forecast_eri_shift': forecastEriShift() };
     },
   };
 }

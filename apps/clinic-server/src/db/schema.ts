@@ -183,6 +183,13 @@ export interface ForecastsTable {
   eri_at_ms: number;
   replace_by_ms: number;
   method: 'snapshot' | 'rebuilt';
+  /**
+   * How much earlier ERI is forecast than at the previous session (ms, 0 when later or the first),
+   * migration 6: a battery that drains faster than its model (leakage) shows here months before ERI.
+   */
+  eri_shift_ms: number;
+  eri_shift_reviewed_at_ms: number | null;
+  eri_shift_reviewed_by: string | null;
 }
 
 /** A usage report the patient shared from the app; `report_json` holds the per-day and per-hour counts. */

@@ -241,7 +241,8 @@ async function storeInOneStatement(db: Kysely<Database>, r: UploadRows): Promise
       from missed),
     forecast as (insert into forecasts (patient_id, session_id, computed_at_ms, from_ms, low_reservoir_at_ms, empty_at_ms, next_refill_by_ms, eri_at_ms, replace_by_ms, method)
       values (${f.patient_id}, ${f.session_id}, cast(${f.computed_at_ms} as bigint), cast(${f.from_ms} as bigint), cast(${f.low_reservoir_at_ms} as bigint), cast(${f.empty_at_ms} as bigint), cast(${f.next_refill_by_ms} as bigint), cast(${f.eri_at_ms} as bigint), cast(${f.replace_by_ms} as bigint), ${f.method})
-      on conflict (patient_id) do update set session_id = excluded.session_id, computed_at_ms = excluded.computed_at_ms, from_ms = excluded.from_ms,
+      on conflict (patient_id) do update set ${sql.join(Object.entries(ERI_SHIFT_SET).map(([column, value]) => sql`${sql.ref(column)} = ${value}`))},
+        session_id = excluded.session_id, computed_at_ms = excluded.computed_at_ms, from_ms = excluded.from_ms,
         low_reservoir_at_ms = excluded.low_reservoir_at_ms, empty_at_ms = excluded.empty_at_ms, next_refill_by_ms = excluded.next_refill_by_ms,
         eri_at_ms = excluded.eri_at_ms, replace_by_ms = excluded.replace_by_ms, method = excluded.method
       where forecasts.from_ms <= excluded.from_ms)
@@ -296,8 +297,22 @@ export function forecastRow(patientId: string, sessionId: string, nowMs: number,
     eri_at_ms: f.eriAtMs,
     replace_by_ms: f.replaceByMs,
     method: f.method,
+    eri_shift_ms: 0,
+    eri_shift_reviewed_at_ms: null,
+    eri_shift_reviewed_by: null,
   };
 }
+
+/**
+ * On a forecast from a new session: how much earlier ERI is than the stored forecast said, and a
+ * fresh review; on a recomputation of the same session, both kept. Every right-hand side reads the
+ * row as it was (both databases evaluate SET against the old row).
+ */
+const ERI_SHIFT_SET = {
+  eri_shift_ms: sql<number>`case when forecasts.session_id = excluded.session_id then forecasts.eri_shift_ms when forecasts.eri_at_ms > excluded.eri_at_ms then forecasts.eri_at_ms - excluded.eri_at_ms else 0 end`,
+  eri_shift_reviewed_at_ms: sql<number | null>`case when forecasts.session_id = excluded.session_id then forecasts.eri_shift_reviewed_at_ms else null end`,
+  eri_shift_reviewed_by: sql<string | null>`case when forecasts.session_id = excluded.session_id then forecasts.eri_shift_reviewed_by else null end`,
+};
 
 /** Stores a forecast unless a newer one is there: a late upload of an older interrogation must not replace it. */
 export async function upsertForecast(db: Kysely<Database> | Transaction<Database>, patientId: string, sessionId: string, nowMs: number, f: Forecast): Promise<void> {
@@ -305,12 +320,12 @@ export async function upsertForecast(db: Kysely<Database> | Transaction<Database
 }
 
 async function upsertForecastRow(db: Kysely<Database> | Transaction<Database>, row: Database['forecasts']): Promise<void> {
-  const { patient_id: _key, ...update } = row;
-  void _key;
+  const { patient_id: _key, eri_shift_ms: _s, eri_shift_reviewed_at_ms: _r, eri_shift_reviewed_by: _b, ...update } = row;
+  void [_key, _s, _r, _b];
   await db
     .insertInto('forecasts')
     .values(row)
-    .onConflict((oc) => oc.column('patient_id').doUpdateSet(update).where('forecasts.from_ms', '<=', sql<number>`excluded.from_ms`))
+    .onConflict((oc) => oc.column('patient_id').doUpdateSet({ ...ERI_SHIFT_SET, ...update }).where('forecasts.from_ms', '<=', sql<number>`excluded.from_ms`))
     .execute();
 }
 

@@ -6,9 +6,16 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
-export type WorklistKind = 'refill-overdue' | 'critical-alarm' | 'away-at-refill' | 'refill-due' | 'refill-discrepancy' | 'replacement';
+export type WorklistKind = 'refill-overdue' | 'critical-alarm' | 'away-at-refill' | 'refill-due' | 'refill-discrepancy' | 'battery-draining-early' | 'replacement';
 /** Lower is more urgent. */
-const PRIORITY: Record<WorklistKind, number> = { 'refill-overdue': 0, 'critical-alarm': 1, 'away-at-refill': 2, 'refill-due': 3, 'refill-discrepancy': 4, replacement: 5 };
+const PRIORITY: Record<WorklistKind, number> = { 'refill-overdue': 0, 'critical-alarm': 1, 'away-at-refill': 2, 'refill-due': 3, 'refill-discrepancy': 4, 'battery-draining-early': 5, replacement: 6 };
+
+/**
+ * ERI forecast this much earlier than at the previous session: the battery drains faster than its
+ * model (leakage, a fault), which a replacement date far away would otherwise hide until ERI.
+ * The forecast's own day-to-day noise is hours; a month is a real change.
+ */
+export const ERI_SHIFT_ALERT_MS = 30 * 86_400_000;
 
 export interface WorklistItem {
   kind: WorklistKind;
@@ -52,10 +59,10 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     .selectFrom('forecasts')
     .innerJoin('patients', 'patients.id', 'forecasts.patient_id')
     .innerJoin('implants', (j) => j.onRef('implants.patient_id', '=', 'forecasts.patient_id').on('implants.explanted_at_ms', 'is', null))
-    .select(['forecasts.patient_id', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'implants.pump_serial', 'forecasts.next_refill_by_ms', 'forecasts.low_reservoir_at_ms', 'forecasts.empty_at_ms', 'forecasts.eri_at_ms', 'forecasts.replace_by_ms']);
+    .select(['forecasts.patient_id', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'implants.pump_serial', 'forecasts.next_refill_by_ms', 'forecasts.low_reservoir_at_ms', 'forecasts.empty_at_ms', 'forecasts.eri_at_ms', 'forecasts.replace_by_ms', 'forecasts.eri_shift_ms']);
 
   // These categories are independent: on PostgreSQL they run concurrently on the pool.
-  const [refills, away, alarms, discrepancies] = await Promise.all([
+  const [refills, away, alarms, discrepancies, draining] = await Promise.all([
     withImplant.where('forecasts.next_refill_by_ms', '<=', o.nowMs + o.refillHorizonMs).orderBy('forecasts.next_refill_by_ms').orderBy('forecasts.patient_id').limit(take).execute(),
     db
       .selectFrom('absences')
@@ -87,6 +94,7 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
       .orderBy('refills.refilled_at_ms')
       .limit(take)
       .execute(),
+    withImplant.where('forecasts.eri_shift_ms', '>', ERI_SHIFT_ALERT_MS).where('forecasts.eri_shift_reviewed_at_ms', 'is', null).orderBy('forecasts.eri_at_ms').orderBy('forecasts.patient_id').limit(take).execute(),
   ]);
   for (const r of refills) {
     const due = r.next_refill_by_ms ?? o.nowMs;
@@ -143,6 +151,20 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
       detail: { refillId: d.id, expectedResidualNl: d.expected_residual_nl, withdrawnNl: d.withdrawn_nl, discrepancyNl: d.discrepancy_nl },
     });
   }
+  for (const b of draining) {
+    const days = Math.round(Number(b.eri_shift_ms) / DAY);
+    items.push({
+      kind: 'battery-draining-early',
+      priority: PRIORITY['battery-draining-early'],
+      patientId: b.patient_id,
+      mrn: b.mrn,
+      patientName: name(b),
+      dueAtMs: b.eri_at_ms,
+      message: `battery draining faster than expected: ERI now forecast ${isoDay(b.eri_at_ms)}, ${days} days earlier than at the previous session; check pump ${b.pump_serial} and plan its replacement`,
+      detail: { pumpSerial: b.pump_serial, eriAtMs: b.eri_at_ms, eriShiftMs: Number(b.eri_shift_ms), replaceByMs: b.replace_by_ms },
+    });
+  }
+
   // Replacements are the least urgent kind: they reach the page only if the other kinds leave room
   // (every other list above is complete up to `take`), and then only as many as fit.
   const room = take - items.length;

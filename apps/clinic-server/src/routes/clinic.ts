@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.ts';
 import { conflict, notFound } from '../http/errors.ts';
-import { addRoute, type RouteTable } from '../http/route.ts';
+import { addPatientRoute, addRoute, type RouteTable } from '../http/route.ts';
 import { ingestUpload } from '../domain/ingest.ts';
 import { recomputeAllForecasts } from '../domain/recompute.ts';
 import { ReviewInput, uuid } from '../domain/schemas.ts';
@@ -90,6 +90,24 @@ export function clinicRoutes(app: FastifyInstance, ctx: AppContext, table: Route
       const at = ctx.now();
       await ctx.db.updateTable('alarms').set({ reviewed_at_ms: at, reviewed_by: user?.id ?? '' }).where('id', '=', params.id).execute();
       return { id: params.id, reviewedAtMs: at };
+    },
+  });
+  addPatientRoute(app, ctx, table, {
+    method: 'POST',
+    path: '/forecast/eri-shift/review',
+    summary: 'Mark the battery forecast moving earlier as reviewed (clinician): it leaves the worklist until the next session moves it again',
+    tag: 'worklist',
+    roles: ['clinician'],
+    body: ReviewInput,
+    audit: { action: 'update', resource: 'forecast' },
+    handler: async ({ params, user, audit }) => {
+      const f = await ctx.db.selectFrom('forecasts').select(['eri_shift_ms', 'eri_shift_reviewed_at_ms']).where('patient_id', '=', params.patientId).executeTakeFirst();
+      if (f === undefined || !(Number(f.eri_shift_ms) > 0)) throw notFound('no earlier battery forecast to review for this patient');
+      if (f.eri_shift_reviewed_at_ms !== null) throw conflict('this battery forecast change was already reviewed');
+      const at = ctx.now();
+      await ctx.db.updateTable('forecasts').set({ eri_shift_reviewed_at_ms: at, eri_shift_reviewed_by: user?.id ?? '' }).where('patient_id', '=', params.patientId).execute();
+      audit.resourceId = params.patientId;
+      return { patientId: params.patientId, reviewedAtMs: at };
     },
   });
   addRoute(app, ctx, table, {
