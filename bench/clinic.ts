@@ -199,7 +199,7 @@ async function populate(clinic: ClinicDb, templates: Template[]): Promise<{ pati
       const st = last.status as { nowMs: number; log: { eventNextSeq: number; therapyNextSeq: number } };
       const sid = `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
       sessions.push({ id: sid, patient_id: patientIds[n] as string, pump_serial: `BP-${n}`, interrogated_at_ms: st.nowMs, uploaded_at_ms: NOW, uploaded_by: 'bench', event_next_seq: st.log.eventNextSeq, therapy_next_seq: st.log.therapyNextSeq, content_hash: 'bench', status_json: JSON.stringify(last.status), snapshot_json: JSON.stringify(last.snapshot), records_received: 0, records_missed: 0 });
-      forecasts.push({ patient_id: patientIds[n] as string, session_id: sid, computed_at_ms: 0, from_ms: 0, low_reservoir_at_ms: null, empty_at_ms: null, next_refill_by_ms: null, eri_at_ms: 0, replace_by_ms: 0, method: 'snapshot' as const });
+      forecasts.push({ patient_id: patientIds[n] as string, session_id: sid, computed_at_ms: 0, from_ms: 0, low_reservoir_at_ms: null, empty_at_ms: null, next_refill_by_ms: null, eri_at_ms: 0, replace_by_ms: 0, method: 'snapshot' as const, eri_shift_ms: 0, eri_shift_reviewed_at_ms: null, eri_shift_reviewed_by: null });
     }
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('programming_sessions').values(sessions).execute();
