@@ -25,6 +25,7 @@ export type OverdoseSign =
   | 'drowsiness'
   | 'dizziness'
   | 'confusion'
+  | 'hallucinations'
   | 'breathing-difficulty'
   | 'low-body-temperature'
   | 'seizures'
@@ -82,15 +83,18 @@ export const PHARMACOLOGY: Readonly<Record<DrugId, DrugPharmacology>> = {
     tissueAbsorptionHalfLifeH: [0.3, 1],
     systemicPotency: 0.01,
     adaptationHalfLifeH: [24, 72],
+    // After a stop the level falls below 40 % of the adapted level in about 9-11 h (the slow cord
+    // part of the fit); these delays put the first signs 1-3 days after the stop and fever, changed
+    // mental state and rigidity after them (DOMAIN 3, Lioresal label boxed warning).
     withdrawal: [
       { sign: 'returning-spasticity', delayH: [2, 12] },
-      { sign: 'itching', delayH: [6, 30] },
-      { sign: 'low-blood-pressure', delayH: [8, 36] },
-      { sign: 'light-headedness', delayH: [8, 36] },
-      { sign: 'tingling', delayH: [8, 40] },
-      { sign: 'fever', delayH: [24, 60] },
-      { sign: 'changed-mental-state', delayH: [30, 72] },
-      { sign: 'muscle-rigidity', delayH: [36, 72] },
+      { sign: 'itching', delayH: [16, 40] },
+      { sign: 'low-blood-pressure', delayH: [18, 48] },
+      { sign: 'light-headedness', delayH: [18, 48] },
+      { sign: 'tingling', delayH: [18, 50] },
+      { sign: 'fever', delayH: [42, 72] },
+      { sign: 'changed-mental-state', delayH: [48, 84] },
+      { sign: 'muscle-rigidity', delayH: [54, 90] },
     ],
     overdose: [
       { sign: 'drowsiness', atExposure: 2 },
@@ -105,16 +109,20 @@ export const PHARMACOLOGY: Readonly<Record<DrugId, DrugPharmacology>> = {
   morphine: {
     drugId: 'morphine',
     scale: 'pain-nrs',
-    csfHalfLifeH: [1, 4],
+    // ~1.5 h (issue 7 brief) to 175-196 min terminal CSF half-life (Nordberg et al. 1984).
+    csfHalfLifeH: [1.5, 3.3],
     baselineScore: [6, 9],
     bestScore: [1, 3],
-    screeningDosePg: [100 * MCG, 500 * MCG],
+    // Intrathecal trial doses 0.25-0.5 mg (Nordberg et al. 1984; 0.3 mg, Anesth Analg 1988); twice
+    // that per day, 0.5-1 mg, is in DOMAIN 3's opioid-naive 0.2-1 mg/day and above what the pump's
+    // lowest rate gives at the library's weakest morphine (48 uL/day x 10 mg/mL = 0.48 mg/day).
+    screeningDosePg: [250 * MCG, 500 * MCG],
     systemicHalfLifeH: [2, 3.5],
     tissueAbsorptionHalfLifeH: [0.2, 0.7],
     systemicPotency: 0.01,
     adaptationHalfLifeH: [24, 96],
     withdrawal: [
-      { sign: 'returning-pain', delayH: [2, 10] },
+      { sign: 'returning-pain', delayH: [1, 6] },
       { sign: 'anxiety', delayH: [6, 24] },
       { sign: 'sweating', delayH: [8, 30] },
       { sign: 'abdominal-cramps', delayH: [12, 36] },
@@ -133,17 +141,19 @@ export const PHARMACOLOGY: Readonly<Record<DrugId, DrugPharmacology>> = {
   hydromorphone: {
     drugId: 'hydromorphone',
     scale: 'pain-nrs',
-    csfHalfLifeH: [1, 4],
+    // Assumption: as morphine (see drug-timings.ts).
+    csfHalfLifeH: [1, 3],
     baselineScore: [6, 9],
     bestScore: [1, 3],
     // DOMAIN 3: ~6 mg morphine = 1 mg hydromorphone intrathecally.
-    screeningDosePg: [17 * MCG, 83 * MCG],
+    // Morphine's 0.25-0.5 mg / 6; twice that per day stays above the lowest rate at 1 mg/mL (48 mcg/day).
+    screeningDosePg: [42 * MCG, 83 * MCG],
     systemicHalfLifeH: [2, 3],
     tissueAbsorptionHalfLifeH: [0.2, 0.7],
     systemicPotency: 0.01,
     adaptationHalfLifeH: [24, 96],
     withdrawal: [
-      { sign: 'returning-pain', delayH: [2, 10] },
+      { sign: 'returning-pain', delayH: [1, 6] },
       { sign: 'anxiety', delayH: [6, 24] },
       { sign: 'sweating', delayH: [8, 30] },
       { sign: 'abdominal-cramps', delayH: [12, 36] },
@@ -160,8 +170,8 @@ export const PHARMACOLOGY: Readonly<Record<DrugId, DrugPharmacology>> = {
   ziconotide: {
     drugId: 'ziconotide',
     scale: 'pain-nrs',
-    // Prialt label: CSF terminal half-life about 4.6 h (2.9 to 6.5 h); the fit table ends at 5 h.
-    csfHalfLifeH: [2.9, 5],
+    // Prialt label: CSF half-life 4.6 +- 0.9 h; drawn 2.9-6.5 h (about mean +- 2 SD).
+    csfHalfLifeH: [2.9, 6.5],
     baselineScore: [6, 9],
     bestScore: [2, 4],
     screeningDosePg: [1 * MCG, 5 * MCG],
@@ -171,9 +181,12 @@ export const PHARMACOLOGY: Readonly<Record<DrugId, DrugPharmacology>> = {
     adaptationHalfLifeH: [24, 72],
     // Prialt label: may be stopped abruptly without withdrawal effects.
     withdrawal: [{ sign: 'returning-pain', delayH: [2, 12] }],
+    // Prialt label (boxed warning, overdosage): dizziness, confusion, hallucinations and other
+    // psychiatric signs, reduced consciousness up to unresponsiveness; no breathing depression.
     overdose: [
       { sign: 'dizziness', atExposure: 1.8 },
       { sign: 'confusion', atExposure: 2.2 },
+      { sign: 'hallucinations', atExposure: 2.6 },
       { sign: 'drowsiness', atExposure: 3 },
       { sign: 'coma', atExposure: 8 },
     ],

@@ -17,7 +17,7 @@ export interface EffectShape {
 }
 
 /** Response fraction at which an effect is first perceptible (Hill curve), and the Hill exponent. */
-export const PERCEPTIBLE_EFFECT = 0.2;
+export const PERCEPTIBLE_EFFECT = 0.25;
 export const HILL = 2;
 
 export function shapeRates(s: EffectShape): ChainRates {
@@ -68,14 +68,36 @@ export function bolusTimings(curve: Float64Array, fraction: number, stepH = 0.02
   return { onsetH: on * stepH, peakH: peakI * stepH, durationH: (off - on) * stepH, peakLevel: peak };
 }
 
+/** The effect at the therapeutic level (0..1 of the drug's maximum): what a maintenance dose aims for. */
+export const THERAPEUTIC_EFFECT = 0.6;
+
+/**
+ * Hill exponent of the curve through E = PERCEPTIBLE_EFFECT at the perceptible level and
+ * E = THERAPEUTIC_EFFECT at `therapeuticPerPerceptible` times it.
+ */
+export function hillExponentFor(therapeuticPerPerceptible: number): number {
+  const odds = (e: number) => e / (1 - e);
+  return Math.log(odds(THERAPEUTIC_EFFECT) / odds(PERCEPTIBLE_EFFECT)) / Math.log(therapeuticPerPerceptible);
+}
+
 /** Effect (0..1) of a driving level, given the level at which the effect is first perceptible. */
-export function effectOf(level: number, perceptibleLevel: number): number {
+export function effectOf(level: number, perceptibleLevel: number, hill = HILL): number {
   // E = L^h / (EC50^h + L^h) with E(perceptible) = PERCEPTIBLE_EFFECT.
-  const ec50 = perceptibleLevel * Math.pow((1 - PERCEPTIBLE_EFFECT) / PERCEPTIBLE_EFFECT, 1 / HILL);
+  const ec50 = perceptibleLevel * Math.pow((1 - PERCEPTIBLE_EFFECT) / PERCEPTIBLE_EFFECT, 1 / hill);
   if (level <= 0) return 0;
-  const a = Math.pow(level / ec50, HILL);
+  const a = Math.pow(level / ec50, hill);
   return a / (1 + a);
 }
+
+/** The level at which the effect is `e` (0 < e < 1). */
+export function levelForEffect(e: number, perceptibleLevel: number, hill = HILL): number {
+  const ec50 = perceptibleLevel * Math.pow((1 - PERCEPTIBLE_EFFECT) / PERCEPTIBLE_EFFECT, 1 / hill);
+  return ec50 * Math.pow(e / (1 - e), 1 / hill);
+}
+
+/** Fractions of a dose adjustment's effect change that define its onset and its maximum. */
+export const ADJUSTMENT_ONSET_FRACTION = 0.5;
+export const ADJUSTMENT_MAXIMUM_FRACTION = 0.95;
 
 export interface InfusionTimings {
   onsetH: number;
@@ -86,17 +108,17 @@ export interface InfusionTimings {
  * A drug-free patient starts a continuous infusion of `ratePerH` (unit-dose units): the time the
  * effect first becomes perceptible, and the time it comes within 5 % of its final value.
  */
-export function infusionTimings(s: EffectShape, ratePerH: number, perceptibleLevel: number, untilH = 120, stepH = 0.05): InfusionTimings {
+export function infusionTimings(s: EffectShape, ratePerH: number, perceptibleLevel: number, untilH = 120, stepH = 0.05, hill = HILL): InfusionTimings {
   const r = shapeRates(s);
   const k = Math.LN2 / s.csfHalfLifeH;
-  const finalE = effectOf(ratePerH / k, perceptibleLevel);
+  const finalE = effectOf(ratePerH / k, perceptibleLevel, hill);
   let onset = Number.POSITIVE_INFINITY;
   let maximum = Number.POSITIVE_INFINITY;
   const seg = chainSegment(r, [0, 0, 0], ratePerH);
   for (let t = 0; t <= untilH; t += stepH) {
     const level = (1 - s.cordWeight) * chainValue(r, seg, 1, t) + s.cordWeight * chainValue(r, seg, 2, t);
     if (onset === Number.POSITIVE_INFINITY && level >= perceptibleLevel) onset = t;
-    if (effectOf(level, perceptibleLevel) >= 0.95 * finalE) {
+    if (effectOf(level, perceptibleLevel, hill) >= 0.95 * finalE) {
       maximum = t;
       break;
     }

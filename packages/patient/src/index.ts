@@ -22,12 +22,15 @@
  *   pump.advanceTo(t); link.sync(pump); link.patient.state();
  *
  * Conditions: 'therapeutic' | 'sub-therapeutic' | 'withdrawal' | 'overdose'. Effect scale:
- * modified Ashworth 0-4 (baclofen), pain 0-10 (morphine, ziconotide, hydromorphone).
+ * modified Ashworth 0-4 (baclofen), pain 0-10 (morphine, ziconotide, hydromorphone). Each drug has
+ * its own fitted effect kinetics (PUBLISHED_TIMINGS, docs/patient-model.md); a patient's
+ * maintenanceDailyPg is MAINTENANCE_PER_SCREENING_DOSE (2) x their screening dose.
  */
 export { VirtualPatient, type PatientState, type PatientEvent, type PatientOptions, type Condition, type ActiveSign } from './patient.ts';
 export { CatheterPath, validateCatheterFault, type CatheterFault, type PathOutput } from './catheter.ts';
 export { PumpPatientLink, pathVolumeNl } from './pump-link.ts';
-export { drawPatient, validatePatientParams, therapeuticLevelPg, effectFit, THERAPEUTIC_EFFECT, type PatientParams, type DrawOptions } from './params.ts';
+export { drawPatient, validatePatientParams, therapeuticLevelPg, hillExponentOf, effectFit, THERAPEUTIC_EFFECT, type PatientParams, type DrawOptions } from './params.ts';
+export { PUBLISHED_TIMINGS, MAINTENANCE_PER_SCREENING_DOSE, THERAPEUTIC_PER_PERCEPTIBLE, type PublishedTimings, type HourRange } from './drug-timings.ts';
 export { PHARMACOLOGY, type DrugPharmacology, type EffectScale, type Sign, type WithdrawalSign, type OverdoseSign } from './drugs.ts';
-export { bolusCurve, bolusTimings, infusionTimings, effectOf, PERCEPTIBLE_EFFECT, HILL, type EffectShape } from './effect-timing.ts';
+export { bolusCurve, bolusTimings, infusionTimings, effectOf, hillExponentFor, levelForEffect, PERCEPTIBLE_EFFECT, HILL, ADJUSTMENT_ONSET_FRACTION, ADJUSTMENT_MAXIMUM_FRACTION, type EffectShape } from './effect-timing.ts';
 export { chainRates, chainSegment, chainValue, chainValues, type ChainRates, type ChainSegment } from './chain.ts';

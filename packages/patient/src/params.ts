@@ -4,8 +4,11 @@
  */
 import { DRUG_IDS, isDrugId, type DrugId } from '@thecal/pump-core';
 import { PHARMACOLOGY, type OverdoseSign, type WithdrawalSign } from './drugs.ts';
-import { EFFECT_TABLE } from './effect-table.ts';
-import { HILL, PERCEPTIBLE_EFFECT, bolusCurve, bolusTimings, type EffectShape } from './effect-timing.ts';
+import { MAINTENANCE_PER_SCREENING_DOSE } from './drug-timings.ts';
+import { EFFECT_TABLES } from './effect-table.ts';
+import { THERAPEUTIC_EFFECT, bolusCurve, bolusTimings, hillExponentFor, type EffectShape } from './effect-timing.ts';
+
+export { THERAPEUTIC_EFFECT };
 
 export interface PatientParams {
   id: string;
@@ -20,7 +23,10 @@ export interface PatientParams {
   perceptibleLevelPg: number;
   /** Test bolus that makes this patient respond (its peak is perceptible / fraction). */
   screeningDosePg: number;
-  /** Daily dose that keeps this patient at the therapeutic level at steady state. */
+  /**
+   * Daily dose that keeps this patient at the therapeutic level at steady state: twice the
+   * screening dose when drawn (MAINTENANCE_PER_SCREENING_DOSE, docs/patient-model.md).
+   */
   maintenanceDailyPg: number;
   baselineScore: number;
   bestScore: number;
@@ -34,20 +40,18 @@ export interface PatientParams {
   withdrawalDelayH: Partial<Record<WithdrawalSign, number>>;
 }
 
-/** The effect at the therapeutic level (0..1 of the drug's maximum): what a maintenance dose aims for. */
-export const THERAPEUTIC_EFFECT = 0.75;
-
 export function effectShapeOf(p: Pick<PatientParams, 'csfHalfLifeH' | 'effectRatePerH' | 'cordRatePerH' | 'cordWeight'>): EffectShape {
   return { csfHalfLifeH: p.csfHalfLifeH, effectRatePerH: p.effectRatePerH, cordRatePerH: p.cordRatePerH, cordWeight: p.cordWeight };
 }
 
-/** Fitted effect parameters for a half-life (must be on the table's 0.1 h grid). */
-export function effectFit(csfHalfLifeH: number): { effectRatePerH: number; cordRatePerH: number; cordWeight: number; perceptibleFraction: number } {
-  const row = EFFECT_TABLE.find((r) => Math.abs(r[0] - csfHalfLifeH) < 1e-9);
+/** Fitted effect parameters of a drug for a half-life (must be on the drug's 0.1 h grid). */
+export function effectFit(csfHalfLifeH: number, drugId: DrugId = 'baclofen'): { effectRatePerH: number; cordRatePerH: number; cordWeight: number; perceptibleFraction: number } {
+  const table = EFFECT_TABLES[drugId];
+  const row = table.find((r) => Math.abs(r[0] - csfHalfLifeH) < 1e-9);
   if (row === undefined) {
-    const lo = EFFECT_TABLE[0]?.[0];
-    const hi = EFFECT_TABLE.at(-1)?.[0];
-    throw new RangeError(`CSF half-life ${csfHalfLifeH} h is not on the fitted grid (${lo} to ${hi} h in 0.1 h steps)`);
+    const lo = table[0]?.[0];
+    const hi = table.at(-1)?.[0];
+    throw new RangeError(`CSF half-life ${csfHalfLifeH} h is not on the fitted ${drugId} grid (${lo} to ${hi} h in 0.1 h steps)`);
   }
   return { effectRatePerH: row[1], cordRatePerH: row[2], cordWeight: row[3], perceptibleFraction: row[4] };
 }
@@ -72,12 +76,11 @@ export function drawPatient(rand: () => number, opts: DrawOptions = {}): Patient
   const ph = PHARMACOLOGY[drugId];
   const [tLo, tHi] = ph.csfHalfLifeH;
   const csfHalfLifeH = opts.csfHalfLifeH ?? Math.round((tLo + (tHi - tLo) * rand()) * 10) / 10;
-  const fit = effectFit(csfHalfLifeH);
+  const fit = effectFit(csfHalfLifeH, drugId);
   const screeningDosePg = opts.screeningDosePg ?? Math.round(between(rand, ph.screeningDosePg));
   const shape: EffectShape = { csfHalfLifeH, effectRatePerH: fit.effectRatePerH, cordRatePerH: fit.cordRatePerH, cordWeight: fit.cordWeight };
-  const peak = bolusTimings(bolusCurve(shape, 24, 0.02), fit.perceptibleFraction).peakLevel;
+  const peak = bolusTimings(bolusCurve(shape, 48, 0.02), fit.perceptibleFraction).peakLevel;
   const perceptibleLevelPg = fit.perceptibleFraction * peak * screeningDosePg;
-  const k = Math.LN2 / csfHalfLifeH;
   const sensitivity = between(rand, [0.75, 1.25]);
   const overdoseAtExposure: Partial<Record<OverdoseSign, number>> = {};
   for (const o of ph.overdose) overdoseAtExposure[o.sign] = o.atExposure * sensitivity;
@@ -92,7 +95,7 @@ export function drawPatient(rand: () => number, opts: DrawOptions = {}): Patient
     cordWeight: fit.cordWeight,
     perceptibleLevelPg,
     screeningDosePg,
-    maintenanceDailyPg: 0,
+    maintenanceDailyPg: MAINTENANCE_PER_SCREENING_DOSE * screeningDosePg,
     baselineScore: Math.round(between(rand, ph.baselineScore) * 10) / 10,
     bestScore: Math.round(between(rand, ph.bestScore) * 10) / 10,
     tissueAbsorptionHalfLifeH: between(rand, ph.tissueAbsorptionHalfLifeH),
@@ -102,15 +105,17 @@ export function drawPatient(rand: () => number, opts: DrawOptions = {}): Patient
     overdoseAtExposure,
     withdrawalDelayH,
   };
-  p.maintenanceDailyPg = Math.round(therapeuticLevelPg(p) * k * 24);
   return p;
 }
 
-/** Driving level that gives the therapeutic effect. */
-export function therapeuticLevelPg(p: Pick<PatientParams, 'perceptibleLevelPg'>): number {
-  // The Hill curve of effect-timing.ts through E(perceptible) = PERCEPTIBLE_EFFECT, solved for E = THERAPEUTIC_EFFECT.
-  const ec50 = p.perceptibleLevelPg * Math.pow((1 - PERCEPTIBLE_EFFECT) / PERCEPTIBLE_EFFECT, 1 / HILL);
-  return ec50 * Math.pow(THERAPEUTIC_EFFECT / (1 - THERAPEUTIC_EFFECT), 1 / HILL);
+/** Driving level that gives the therapeutic effect: the steady level on the maintenance dose. */
+export function therapeuticLevelPg(p: Pick<PatientParams, 'maintenanceDailyPg' | 'csfHalfLifeH'>): number {
+  return p.maintenanceDailyPg / 24 / (Math.LN2 / p.csfHalfLifeH);
+}
+
+/** Exponent of the patient's Hill curve (effect 0.25 at the perceptible level, 0.6 at the therapeutic one). */
+export function hillExponentOf(p: Pick<PatientParams, 'maintenanceDailyPg' | 'csfHalfLifeH' | 'perceptibleLevelPg'>): number {
+  return hillExponentFor(therapeuticLevelPg(p) / p.perceptibleLevelPg);
 }
 
 /** Checks hand-made parameters; throws a RangeError naming the field and why. */
@@ -127,6 +132,7 @@ export function validatePatientParams(p: PatientParams): void {
   need(pos(p.perceptibleLevelPg), 'perceptibleLevelPg', 'must be positive');
   need(pos(p.screeningDosePg), 'screeningDosePg', 'must be positive');
   need(pos(p.maintenanceDailyPg), 'maintenanceDailyPg', 'must be positive');
+  need(therapeuticLevelPg(p) > 1.1 * p.perceptibleLevelPg, 'maintenanceDailyPg', 'must hold the level above 1.1 x the perceptible level (the Hill curve joins the two)');
   need(pos(p.tissueAbsorptionHalfLifeH) && pos(p.systemicHalfLifeH) && pos(p.adaptationHalfLifeH), 'half-lives', 'must be positive');
   need(p.systemicPotency >= 0 && p.systemicPotency <= 1, 'systemicPotency', 'must be from 0 to 1');
   const max = PHARMACOLOGY[p.drugId].scale === 'modified-ashworth' ? 4 : 10;

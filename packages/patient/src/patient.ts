@@ -11,15 +11,16 @@
  *   T    tissue depot          T'   = tissue input - ka T          (leak, disconnection, pocket fill)
  *   S    blood                 S'   = ka T - ks S
  * Driving level L = (1 - w) Ce + w Cs + potency x S (intrathecal-equivalent pg).
- * Effect E = Hill(L) (exponent 2, E = 0.2 at the perceptible level); score = baseline - (baseline - best) E.
+ * Effect E = Hill(L) (E = 0.25 at the perceptible level, 0.6 at the therapeutic level, which is the
+ * steady level on the maintenance dose); score = baseline - (baseline - best) E.
  * Relative exposure x = L / therapeutic level; deprivation ratio q = L / Dep.
  */
 import { MS_PER_HOUR } from '@thecal/pump-core';
-import { ChainSolver, chainRates, weightedBounds, type ChainRates } from './chain.ts';
+import { ChainSolver, chainRates, type ChainRates } from './chain.ts';
 import { CatheterPath, validateCatheterFault, type CatheterFault, type PathOutput } from './catheter.ts';
 import { PHARMACOLOGY, type EffectScale, type OverdoseSign, type Sign, type WithdrawalSign } from './drugs.ts';
 import { effectOf } from './effect-timing.ts';
-import { therapeuticLevelPg, validatePatientParams, type PatientParams } from './params.ts';
+import { hillExponentOf, therapeuticLevelPg, validatePatientParams, type PatientParams } from './params.ts';
 
 export type Condition = 'therapeutic' | 'sub-therapeutic' | 'withdrawal' | 'overdose';
 
@@ -70,14 +71,13 @@ export interface PatientOptions {
 }
 
 /**
- * Longest stretch solved in one piece. Threshold crossings are looked for at both ends of a piece
- * (and bisected); a crossing and a return inside one piece would be missed, so a piece is this
- * long only when bounds on the curves show no threshold within reach, else TRANSIENT_PIECE_H.
+ * Longest stretch solved in one piece. Within a piece every threshold crossing is found by
+ * bisecting the piece while bounds of the curves on a sub-interval do not rule a crossing out,
+ * down to LEAF_MS (where the end of the leaf is checked): so what is found does not depend on
+ * how the caller splits time into steps, only blips shorter than a leaf can go unseen.
  */
 const MAX_PIECE_H = 24;
-/** Piece length while a threshold is within reach. */
-const TRANSIENT_PIECE_H = 1;
-const ADAPTED_WEIGHTS = [0, 0, 0, 1];
+const LEAF_MS = 1000;
 const THERAPEUTIC_ON = 0.5;
 const THERAPEUTIC_OFF = 0.45;
 const OVERDOSE_OFF = 0.9;
@@ -117,9 +117,17 @@ export class VirtualPatient {
   private readonly solveX: ChainSolver;
   private readonly solveY: ChainSolver;
   private readonly probe = { level: 0, blood: 0, adapted: 0 };
-  private readonly bounds = new Float64Array(2);
-  private readonly levelWeights: number[];
-  private readonly bloodWeights: number[];
+  private readonly hill: number;
+  /** Rates of the prepared piece's exponentials: the CSF chain's four, then tissue and blood. */
+  private readonly allRates: Float64Array;
+  /** Exponential sums (steady part, then one coefficient per rate) of the prepared piece. */
+  private readonly sumLevel = new Float64Array(7);
+  private readonly sumAdapted = new Float64Array(7);
+  private readonly sumDeprivedOn = new Float64Array(7);
+  private readonly sumDeprivedOff = new Float64Array(7);
+  private readonly expA = new Float64Array(6);
+  private readonly expB = new Float64Array(6);
+  private readonly range = new Float64Array(2);
   /** Solved pieces since creation: the O(segments) cost measure. */
   piecesSolved = 0;
 
@@ -137,10 +145,10 @@ export class VirtualPatient {
     // The chain form follows T with S* = S ks / ka, so blood S = S* ka / ks.
     this.bloodScale = (this.tissueRates[0] ?? ka) / (this.tissueRates[1] ?? ks);
     this.solveX = new ChainSolver(this.rates);
-    this.levelWeights = [0, 1 - params.cordWeight, params.cordWeight, 0];
-    this.bloodWeights = [0, params.systemicPotency * this.bloodScale];
     this.solveY = new ChainSolver(this.tissueRates);
+    this.allRates = Float64Array.from([...this.rates, ...this.tissueRates]);
     this.therapeuticPg = therapeuticLevelPg(params);
+    this.hill = hillExponentOf(params);
     this.overdoseOrder = Object.entries(params.overdoseAtExposure)
       .map(([sign, at]) => ({ sign: sign as OverdoseSign, at: at ?? Number.POSITIVE_INFINITY }))
       .sort((a, b) => a.at - b.at);
@@ -221,7 +229,7 @@ export class VirtualPatient {
   state(): PatientState {
     const v = this.values(this.x, this.y);
     const ph = PHARMACOLOGY[this.params.drugId];
-    const fraction = effectOf(v.level, this.params.perceptibleLevelPg);
+    const fraction = effectOf(v.level, this.params.perceptibleLevelPg, this.hill);
     const p = this.params;
     return {
       atMs: this.nowMs,
@@ -305,19 +313,18 @@ export class VirtualPatient {
       const tissueIdle = tissuePerH === 0 && this.y[0] === 0 && this.y[1] === 0;
       if (!tissueIdle) this.solveY.prepare(this.y, tissuePerH);
       else this.solveY.prepare(ZERO2, 0);
+      this.prepareSums();
       let end = Math.min(toMs, t + MAX_PIECE_H * MS_PER_HOUR);
-      // A long piece only when no threshold can be crossed anywhere in it (bounds of the curves);
-      // otherwise short pieces, so a crossing and a return cannot hide inside one.
-      if (this.couldTransition((end - t) / MS_PER_HOUR)) end = Math.min(end, t + TRANSIENT_PIECE_H * MS_PER_HOUR);
       const next = this.pending[0];
       if (next !== undefined && next.atMs < end) end = Math.max(t, next.atMs);
       this.piecesSolved++;
       const hours = (end - t) / MS_PER_HOUR;
       let stopH = hours;
-      if (this.transitionDue(this.at(hours))) {
-        // Bisect for the first instant the thresholds say something changes (to 1 ms).
-        let lo = 0;
-        let hi = hours;
+      const hit = this.firstTransition(0, hours);
+      if (hit >= 0) {
+        // Bisect inside the leaf for the first instant the thresholds say something changes (to 1 ms).
+        let lo = Math.max(0, hit - LEAF_MS / MS_PER_HOUR);
+        let hi = hit;
         while ((hi - lo) * MS_PER_HOUR > 1) {
           const mid = (lo + hi) / 2;
           if (this.transitionDue(this.at(mid))) hi = mid;
@@ -325,7 +332,7 @@ export class VirtualPatient {
         }
         stopH = hi;
       }
-      const stopMs = stopH === hours ? end : Math.min(end, t + Math.ceil(stopH * MS_PER_HOUR));
+      const stopMs = stopH === hours ? end : Math.min(end, t + Math.max(1, Math.ceil(stopH * MS_PER_HOUR)));
       const hStop = (stopMs - t) / MS_PER_HOUR;
       this.solveX.valuesInto(hStop, this.x);
       if (!tissueIdle) this.solveY.valuesInto(hStop, this.y);
@@ -336,25 +343,98 @@ export class VirtualPatient {
     }
   }
 
-  /** Whether any threshold could flip within the next `hours` of the prepared piece (from bounds of level and adaptation). */
-  private couldTransition(hours: number): boolean {
-    const b = this.bounds;
-    weightedBounds(this.solveX, this.levelWeights, hours, b);
-    let lLo = b[0] ?? 0;
-    let lHi = b[1] ?? 0;
-    weightedBounds(this.solveY, this.bloodWeights, hours, b);
-    lLo += b[0] ?? 0;
-    lHi += b[1] ?? 0;
-    weightedBounds(this.solveX, ADAPTED_WEIGHTS, hours, b);
-    const dLo = b[0] ?? 0;
-    const dHi = b[1] ?? 0;
+  /**
+   * The driving level, the adapted level and the two deprivation tests of the prepared piece as
+   * sums of exponentials: s + sum_j c_j exp(-rate_j t) (the CSF chain's rates, then the tissue's).
+   */
+  private prepareSums(): void {
+    const w = this.params.cordWeight;
+    const bloodW = this.params.systemicPotency * this.bloodScale;
+    const L = this.sumLevel;
+    const D = this.sumAdapted;
+    const sx = this.solveX.steady;
+    const sy = this.solveY.steady;
+    L[0] = sx + sy * bloodW;
+    D[0] = sx;
+    for (let j = 0; j < 4; j++) {
+      L[1 + j] = (1 - w) * this.solveX.coefficient(1, j) + w * this.solveX.coefficient(2, j);
+      D[1 + j] = this.solveX.coefficient(3, j);
+    }
+    for (let j = 0; j < 2; j++) {
+      L[5 + j] = bloodW * this.solveY.coefficient(1, j);
+      D[5 + j] = 0;
+    }
+    for (let j = 0; j < 7; j++) {
+      this.sumDeprivedOn[j] = (L[j] ?? 0) - DEPRIVED_ON * (D[j] ?? 0);
+      this.sumDeprivedOff[j] = (L[j] ?? 0) - DEPRIVED_OFF * (D[j] ?? 0);
+    }
+  }
+
+  /**
+   * Bounds of an exponential sum over [a, b], into this.range: the tighter of two ranges that
+   * never fail. (1) Each term is monotone, so it lies between its values at the ends. (2) The sum
+   * lies within (b - a)^2 / 8 x max|f''| of the chord between its end values, and |f''| is largest
+   * at a. (2) is what settles a curve that runs close to a threshold without crossing it.
+   */
+  private rangeOf(sum: Float64Array, widthH: number): Float64Array {
+    let lo = sum[0] ?? 0;
+    let hi = lo;
+    let fa = lo;
+    let fb = lo;
+    let curvature = 0;
+    for (let j = 0; j < 6; j++) {
+      const c = sum[1 + j] ?? 0;
+      if (c === 0) continue;
+      const u = c * (this.expA[j] ?? 0);
+      const v = c * (this.expB[j] ?? 0);
+      fa += u;
+      fb += v;
+      const r = this.allRates[j] ?? 0;
+      curvature += Math.abs(u) * r * r;
+      if (u < v) {
+        lo += u;
+        hi += v;
+      } else {
+        lo += v;
+        hi += u;
+      }
+    }
+    const sag = (widthH * widthH * curvature) / 8;
+    this.range[0] = Math.max(lo, Math.min(fa, fb) - sag);
+    this.range[1] = Math.min(hi, Math.max(fa, fb) + sag);
+    return this.range;
+  }
+
+  /** Whether the bounds on [aH, bH] of the prepared piece leave room for any threshold to flip. */
+  private couldTransitionOn(aH: number, bH: number): boolean {
+    for (let j = 0; j < 6; j++) {
+      const r = this.allRates[j] ?? 0;
+      this.expA[j] = Math.exp(-r * aH);
+      this.expB[j] = Math.exp(-r * bH);
+    }
     const T = this.therapeuticPg;
+    const w = bH - aH;
+    const l = this.rangeOf(this.sumLevel, w);
+    const lLo = l[0] ?? 0;
+    const lHi = l[1] ?? 0;
     for (const o of this.overdoseOrder) {
       if (this.signs.has(o.sign) ? lLo < o.at * OVERDOSE_OFF * T : lHi >= o.at * T) return true;
     }
     if (this.therapeutic ? lLo < THERAPEUTIC_OFF * T : lHi >= THERAPEUTIC_ON * T) return true;
-    if (this.deprivedSinceMs === null) return dHi >= DEPENDENT_ON * T && lLo < DEPRIVED_ON * dHi;
-    return lHi >= DEPRIVED_OFF * dLo || dLo < DEPENDENT_OFF * T;
+    const d = this.rangeOf(this.sumAdapted, w);
+    const dLo = d[0] ?? 0;
+    const dHi = d[1] ?? 0;
+    if (this.deprivedSinceMs === null) return dHi >= DEPENDENT_ON * T && (this.rangeOf(this.sumDeprivedOn, w)[0] ?? 0) < 0;
+    return dLo < DEPENDENT_OFF * T || (this.rangeOf(this.sumDeprivedOff, w)[1] ?? 0) >= 0;
+  }
+
+  /** The end of the first leaf of [aH, bH] where a threshold flips, or -1: depth-first, earliest half first. */
+  private firstTransition(aH: number, bH: number): number {
+    if (!this.couldTransitionOn(aH, bH)) return -1;
+    if ((bH - aH) * MS_PER_HOUR <= LEAF_MS) return this.transitionDue(this.at(bH)) ? bH : -1;
+    const mid = (aH + bH) / 2;
+    const left = this.firstTransition(aH, mid);
+    return left >= 0 ? left : this.firstTransition(mid, bH);
   }
 
   private transitionDue(v: { level: number; adapted: number }): boolean {

@@ -5,7 +5,7 @@
  * the reservoir truth (an occluded catheter leaves the drug in the reservoir).
  */
 import { LIMITS, seededUniform, type DrugId } from '@thecal/pump-core';
-import { VirtualPatient, drawPatient, type CatheterFault, type PatientState } from '@thecal/patient';
+import { MAINTENANCE_PER_SCREENING_DOSE, VirtualPatient, drawPatient, type CatheterFault, type PatientState } from '@thecal/patient';
 import type { CatheterState, PatientPort, PatientTruth } from './world.ts';
 
 export interface PatientPortOptions {
@@ -25,11 +25,11 @@ export interface PatientPortOptions {
 }
 
 /**
- * In the patient model a patient's therapeutic daily dose is about 4 times their effective
- * screening bolus; an established patient is drawn with screening dose = daily dose / 4, so the
- * dose they are on is the right one for them.
+ * In the patient model a patient's therapeutic daily dose is twice their effective screening
+ * bolus (the Lioresal label's starting dose, docs/patient-model.md); an established patient is
+ * drawn with screening dose = daily dose / 2, so the dose they are on is the right one for them.
  */
-export const DAILY_DOSE_PER_SCREENING_DOSE = 4;
+export const DAILY_DOSE_PER_SCREENING_DOSE = MAINTENANCE_PER_SCREENING_DOSE;
 
 const CONDITION_STATE: Record<PatientState['condition'], PatientTruth['state']> = {
   therapeutic: 'well',
