@@ -12,7 +12,7 @@ const started = performance.now();
 
 // 1. The whole table.
 const t0 = performance.now();
-const table = buildFaultTable({ patientFactory, patientModel: PATIENT_MODEL_NAME });
+const table = await buildFaultTable({ patientFactory, patientModel: PATIENT_MODEL_NAME });
 const tableMs = performance.now() - t0;
 check(table.rows.length === FAULT_CASES.length * RATE_CASES.length, 'every fault at every rate');
 const detected = table.rows.reduce((n, r) => n + COMPONENTS.filter((c) => r.detections[c].detected).length, 0);

@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'apps/programmer': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
   'apps/ptm': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
   'apps/instructor': ['@thecal/pump-core', '@thecal/patient', '@thecal/therapy-calc'],
-  'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server'],
+  'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server', '@thecal/therapy-calc'],
 };
 
 function sources(dir: string): string[] {

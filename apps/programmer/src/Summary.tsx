@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { DrugId } from '@thecal/pump-core';
 import { patientCard, type PatientCard } from './clinic-api.ts';
-import { formatConcentration, formatDrugDose, formatRateMlPerDay, formatVolumeMl, replaceByMs, weekDailyVolumesNl } from '@thecal/therapy-calc';
+import { formatConcentration, formatDrugDose, formatRateMlPerDay, formatVolumeMl, interrogationFindings, replaceByMs, weekDailyVolumesNl } from '@thecal/therapy-calc';
 import { ScheduleChart } from './ScheduleChart.tsx';
 import type { Interrogated, Journal } from './pump-link.ts';
 import { WEEKDAYS, dateText, dayText } from './settings-view.ts';
@@ -12,6 +12,8 @@ export function Summary(props: { data: Interrogated; interrupted: Journal | null
   const rx = s.prescription;
   const drug: DrugId | null = s.reservoir.drugId;
   const off = s.utcOffsetMs;
+  // What this interrogation shows as a problem: the same decision the fault table's programmer column uses.
+  const findings = interrogationFindings({ status: s, events: props.data.recentEvents, programmerUtcMs: props.data.readAtUtcMs });
   const [card, setCard] = useState<PatientCard | null>(null);
   const patientId = s.device.patientId;
   useEffect(() => {
@@ -96,6 +98,20 @@ export function Summary(props: { data: Interrogated; interrupted: Journal | null
           <dd>{dateText(s.pumpUtcMs, off)} local</dd>
         </div>
       </dl>
+      <h3>Problems found at this interrogation</h3>
+      {findings.length === 0 ? (
+        <p data-testid="findings">None: no alarm, no fault in the recent log, no refill discrepancy, the pump clock agrees.</p>
+      ) : (
+        <ul data-testid="findings">
+          {findings.map((f, i) => (
+            <li key={`${i}:${f.kind}:${f.code}`} className={f.critical ? 'critical' : undefined}>
+              {f.message}
+              {f.count > 1 ? ` (${f.count} records)` : ''}
+              {f.atPumpUtcMs !== null && f.kind !== 'alarm' ? `, last ${dateText(f.atPumpUtcMs, off)}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
       <h3>Active alarms</h3>
       {s.alarms.length === 0 ? (
         <p>None.</p>

@@ -5,6 +5,7 @@
  */
 import { PumpClient, PumpError, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
 import type { ChangeSet, LogRecord, PumpStatus } from '@thecal/pump-core';
+import { INTERROGATION_RECENT_EVENTS } from '@thecal/therapy-calc';
 
 export interface Forecast {
   lowReservoirAtMs: number | null;
@@ -27,6 +28,8 @@ export interface Interrogated {
   status: PumpStatus;
   forecast: Forecast;
   recentEvents: LogRecord[];
+  /** The programmer's clock when the pump answered, UTC ms: the pump's clock is compared with it. */
+  readAtUtcMs: number;
 }
 
 /** One issue the pump named when it refused: code, JSON path, message, severity. */
@@ -166,13 +169,14 @@ export class PumpLink {
   }
 
   /** Interrogate: device, status, forecast in one exchange; only the recent events (the full log goes with the upload, in the background). */
-  async interrogate(recentEvents = 30): Promise<Interrogated> {
+  async interrogate(recentEvents = INTERROGATION_RECENT_EVENTS): Promise<Interrogated> {
     const res = await this.client.request('interrogate');
     if (res.status !== 'ok') throw new Error(`interrogation refused: ${refusalOf(res).message}`);
+    const readAtUtcMs = Date.now();
     const b = res.body as unknown as { device: DeviceInfo; status: PumpStatus; forecast: Forecast };
     const from = Math.max(1, b.status.log.eventNextSeq - recentEvents);
     const events = await this.readLog('events', from, recentEvents);
-    return { device: b.device, status: b.status, forecast: b.forecast, recentEvents: events };
+    return { device: b.device, status: b.status, forecast: b.forecast, recentEvents: events, readAtUtcMs };
   }
 
   async status(): Promise<{ status: PumpStatus; forecast: Forecast }> {

@@ -5,3 +5,4 @@ export * from './refill.ts';
 export * from './catheter.ts';
 export * from './dates.ts';
 export * from './diff.ts';
+export * from './interrogation.ts';

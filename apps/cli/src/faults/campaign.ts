@@ -2,27 +2,40 @@
  * The fault-detection campaign behind docs/fault-table.md: each fault, injected into a simulated
  * world (FaultWorld: the pump core, the true reservoir, the catheter, the virtual patient) at
  * several programmed rates, and for each of the four parts of the system the time from injection
- * to the first moment it could know:
+ * to the first moment it knows. The programmer and clinic columns are the real code's answers:
  *
  *   pump        a critical alarm or ERI raised by the pump itself (its event log, exact time);
- *   programmer  an interrogation (every scheduled refill visit, and the check after an MRI) that
- *               shows an alarm, a fault in the log, a clock more than PROGRAMMER_CLOCK_TOLERANCE_MS
- *               off the programmer's, or a refill residual the pump flags as a discrepancy;
+ *   programmer  an interrogation (every scheduled refill visit, an unscheduled visit, the check
+ *               after an MRI) for which `interrogationFindings` (@thecal/therapy-calc, the function
+ *               the programmer's Summary lists) returns a problem the fault caused: an alarm, a
+ *               fault in the recent log page the programmer reads, a refill residual discrepancy
+ *               (the end-of-session re-read after the refill), or a pump clock more than
+ *               CLOCK_TOLERANCE_MS off the programmer's;
  *   patient     an alarm tone the patient hears, or the first sign the virtual patient shows;
  *               A patient who hears a critical alarm or shows signs is seen within a day, one who
  *               hears a single tone within a week (an unscheduled visit, interrogation only).
- *   clinic      the session upload after that visit, read by the clinic server's rules: a critical
- *               alarm, a flagged refill discrepancy, or ERI more than FORECAST_MISMATCH_MS before
- *               the date forecast at the previous upload.
+ *   clinic      the programmer's upload of that session (`uploadFromPump` without a snapshot,
+ *               from the log sequences last uploaded), ingested by the clinic server's own
+ *               `ingestUpload` into a real SQLite clinic database (FaultClinic, clinic.ts); the
+ *               clinic detects the fault when its real worklist (`buildWorklist`, default horizons)
+ *               first shows a non-routine entry (critical alarm, refill discrepancy, replacement,
+ *               overdue refill) that was not there before the injection.
  *
- * Visits follow the clinic's plan: each refill on the date the pump's forecast recommends.
+ * "Caused by the fault": a finding or entry counts only if it refers to something after the
+ * injection (a log record from the injection on, an alarm raised since); the fault-free run in the
+ * tests shows no finding and no non-routine entry at all over the horizon, so nothing is counted
+ * that the fault did not cause.
+ *
+ * Visits follow the clinic's plan: each refill on the date the pump's forecast recommends. A run
+ * is deterministic (seeded patient, simulated time; the clinic's generated ids never reach the table).
  */
-import { DRUG_LIBRARY, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, NL_PER_ML, Pump, PumpMemory, type DrugId, type EventType, type LogRecord } from '@thecal/pump-core';
+import { DRUG_LIBRARY, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, NL_PER_ML, Pump, PumpMemory, type DrugId, type LogRecord } from '@thecal/pump-core';
+import { DEFAULT_CONFIG } from '@thecal/clinic-server';
+import { CLOCK_TOLERANCE_MS, INTERROGATION_RECENT_EVENTS, interrogationFindings, type InterrogationFinding } from '@thecal/therapy-calc';
 import { FaultWorld, restartMarkerSeq, softCodes, type Fault, type PatientPort } from '@thecal/virtual-pump';
+import { FaultClinic, ROUTINE_WORKLIST_KINDS, worklistKey } from './clinic.ts';
 
 export const T0 = Date.UTC(2026, 0, 5);
-export const PROGRAMMER_CLOCK_TOLERANCE_MS = 5 * MS_PER_MINUTE;
-export const FORECAST_MISMATCH_MS = 30 * MS_PER_DAY;
 export const INJECT_AFTER_MS = 7 * MS_PER_DAY;
 export const HORIZON_MS = 200 * MS_PER_DAY;
 /** A patient who hears a critical alarm or feels unwell is seen within a day (placeholder); a single tone, within a week. */
@@ -86,12 +99,13 @@ export interface FaultRow {
 export type PatientFactory = (o: { drugId: DrugId; concentrationMcgPerMl: number; rateNlPerDay: number; atMs: number; seed: number }) => PatientPort | null;
 
 const PUMP_ALARMS = new Set(['motor-stall', 'low-battery-reset', 'memory-error', 'safe-state', 'eri', 'end-of-service', 'reservoir-empty']);
-const CLINIC_CRITICAL = new Set(['motor-stall', 'low-battery-reset', 'memory-error', 'safe-state', 'end-of-service', 'reservoir-empty']);
-const LOG_SIGNS: ReadonlySet<EventType> = new Set(['motor-stall', 'power-restored', 'eri', 'end-of-service', 'invariant-violation']);
+
+/** The pump serial of every campaign world (each run has its own clinic database). */
+export const CAMPAIGN_SERIAL = 'FAULT-1';
 
 /** A world at T0: a 40 mL pump filled with 40 mL baclofen, running `rate` continuously. */
 export function startWorld(rate: RateCase, patientFactory: PatientFactory | null, seed = 1): FaultWorld {
-  const pump = Pump.manufacture({ serial: 'FAULT-1', model: 'thecal-40', atMs: T0 });
+  const pump = Pump.manufacture({ serial: CAMPAIGN_SERIAL, model: 'thecal-40', atMs: T0 });
   const drugId: DrugId = 'baclofen';
   const dailyPg = rate.rateNlPerDay * rate.concentrationMcgPerMl;
   const changes = {
@@ -136,9 +150,39 @@ interface RunOptions {
 }
 
 /** Run one fault at one rate and time each component's detection. */
-export function runFaultCase(fc: FaultCase, rate: RateCase, o: RunOptions): FaultRow {
+export async function runFaultCase(fc: FaultCase, rate: RateCase, o: RunOptions): Promise<FaultRow> {
   const horizon = o.horizonMs ?? HORIZON_MS;
+  return { caseId: fc.id, label: fc.label, fault: fc.fault, rateNlPerDay: rate.rateNlPerDay, concentrationMcgPerMl: rate.concentrationMcgPerMl, drugId: 'baclofen', horizonMs: horizon, detections: await detect(fc.fault, rate, o, horizon) };
+}
+
+/**
+ * The same run with nothing injected: the control. Whatever a component "detects" here is a
+ * false alarm of the campaign's criteria, and the tests require there is none.
+ */
+export async function runFaultFree(rate: RateCase, o: RunOptions): Promise<Record<Component, Detection>> {
+  return detect(null, rate, { ...o, stopWhenAllDetected: false }, o.horizonMs ?? HORIZON_MS);
+}
+
+async function detect(fault: Fault | null, rate: RateCase, o: RunOptions, horizon: number): Promise<Record<Component, Detection>> {
   const world = startWorld(rate, o.patientFactory, o.seed ?? 1);
+  const clinic = await FaultClinic.open(CAMPAIGN_SERIAL, world.pump.model, T0);
+  try {
+    return await runInWorld(fault, rate, o, horizon, world, clinic);
+  } finally {
+    await clinic.close();
+  }
+}
+
+/** What the programmer shows at an interrogation now (true time `atMs`, the programmer's clock). */
+function interrogate(world: FaultWorld, atMs: number, commandId: string): InterrogationFinding[] {
+  world.pump.execute(world.pumpTimeAt(atMs), commandId, { type: 'interrogate' });
+  const status = world.pump.status();
+  // The programmer reads only the newest page of the event log at an interrogation.
+  const from = Math.max(1, status.log.eventNextSeq - INTERROGATION_RECENT_EVENTS);
+  return interrogationFindings({ status, events: world.pump.events.readFrom(from), programmerUtcMs: atMs });
+}
+
+async function runInWorld(fault: Fault | null, rate: RateCase, o: RunOptions, horizon: number, world: FaultWorld, clinic: FaultClinic): Promise<Record<Component, Detection>> {
   const det: Record<Component, Detection> = {
     pump: { detected: false, afterMs: null, how: 'not detected' },
     programmer: { detected: false, afterMs: null, how: 'not detected' },
@@ -150,44 +194,46 @@ export function runFaultCase(fc: FaultCase, rate: RateCase, o: RunOptions): Faul
     if (det[c].detected) return;
     det[c] = { detected: true, afterMs: Math.max(0, atMs - injectAt), how };
   };
+  // The implant session's upload: the clinic knows the pump from the start.
+  const worklistBefore = new Set<string>();
+  for (const e of (await clinic.uploadSession(world.pump, T0)).worklist) worklistBefore.add(worklistKey(e));
   // The first refill visit is on the date the forecast recommends.
   let nextVisit = world.pump.forecast().nextRefillByMs ?? T0 + 90 * MS_PER_DAY;
-  let eriForecast = world.pump.forecast().eriAtMs;
   let injected = false;
   let eventSeqAtInject = 0;
-  const refillFault = fc.fault.kind === 'pocket-fill' || fc.fault.kind === 'access-port-injection';
+  let pumpMsAtInject = 0;
+  const refillFault = fault?.kind === 'pocket-fill' || fault?.kind === 'access-port-injection';
   let visits = 0;
   // The patient's first change of condition after the injection, at the model's own time.
   let firstSign: { atMs: number; text: string } | null = null;
   world.onTimeline = (e) => {
     if (firstSign === null && injected && e.source === 'patient' && e.atMs >= injectAt && /^(under-dosed|withdrawal|overdose)$/.test(e.text)) firstSign = { atMs: e.atMs, text: e.text };
   };
+  /** A finding the fault caused: from a log record or an alarm since the injection (the clock has no earlier state to blame). */
+  const sinceInjection = (f: InterrogationFinding) => (f.seq !== null ? f.seq >= eventSeqAtInject : f.atPumpUtcMs === null || f.atPumpUtcMs >= pumpMsAtInject);
 
-  const visit = (atMs: number, withRefill: boolean) => {
+  const visit = async (atMs: number, withRefill: boolean) => {
     visits += 1;
-    world.pump.execute(world.pumpTimeAt(atMs), `visit-${visits}-interrogate`, { type: 'interrogate' });
-    const s = world.pump.status();
-    const since = world.pump.events.readFrom(eventSeqAtInject);
-    const alarms = s.alarms.filter((a) => PUMP_ALARMS.has(a.code)).map((a) => a.code);
-    const logSigns = since.filter((e) => LOG_SIGNS.has(e.type) || (e.type === 'self-test' && e.data['result'] !== 'ok')).map((e) => e.type);
-    const clockOff = Math.abs(s.pumpUtcMs - atMs);
-    let discrepancy = false;
+    const shown = interrogate(world, atMs, `visit-${visits}-interrogate`);
     if (withRefill) {
-      const r = world.refill(`visit-${visits}`, { filledNl: 40 * NL_PER_ML, drugId: 'baclofen', concentrationMcgPerMl: rate.concentrationMcgPerMl });
-      discrepancy = r.ok && r.discrepancyFlagged;
+      world.refill(`visit-${visits}`, { filledNl: 40 * NL_PER_ML, drugId: 'baclofen', concentrationMcgPerMl: rate.concentrationMcgPerMl });
+      // The programmer reads the pump again after the refill (the Finish screen's read-back).
+      shown.push(...interrogate(world, atMs, `visit-${visits}-read-back`));
     }
-    if (!injected) return;
-    if (alarms.length > 0) mark('programmer', atMs, `interrogation shows alarm ${alarms.join(', ')}`);
-    else if (logSigns.length > 0) mark('programmer', atMs, `interrogation shows ${[...new Set(logSigns)].join(', ')} in the event log`);
-    else if (clockOff > PROGRAMMER_CLOCK_TOLERANCE_MS) mark('programmer', atMs, `pump clock ${Math.round(clockOff / 60_000)} min off the programmer's`);
-    else if (discrepancy) mark('programmer', atMs, 'refill residual flagged as a discrepancy');
-    // The clinic server reads the session upload.
-    const critical = s.alarms.some((a) => CLINIC_CRITICAL.has(a.code)) || since.some((e) => e.type === 'alarm-raised' && CLINIC_CRITICAL.has(String(e.data['code'])));
-    const eriNow = s.battery.eriAtMs ?? world.pump.forecast().eriAtMs;
-    if (critical) mark('clinic', atMs, 'critical alarm in the uploaded log (worklist: critical-alarm)');
-    else if (discrepancy) mark('clinic', atMs, 'refill discrepancy flagged (worklist: refill-discrepancy)');
-    else if (eriNow < eriForecast - FORECAST_MISMATCH_MS) mark('clinic', atMs, `ERI ${Math.round((eriForecast - eriNow) / MS_PER_DAY)} days earlier than forecast (worklist: replacement)`);
-    eriForecast = world.pump.forecast().eriAtMs;
+    const upload = await clinic.uploadSession(world.pump, atMs);
+    if (!injected) {
+      for (const e of upload.worklist) worklistBefore.add(worklistKey(e));
+      return;
+    }
+    const caused = shown.filter(sinceInjection);
+    if (caused.length > 0) mark('programmer', atMs, `shows ${[...new Set(caused.map((f) => f.message))].join('; ')}`);
+    // The worklist's own order leaves ties (two alarms raised at the same instant) to the database:
+    // break them by the message so the table does not depend on generated ids.
+    const entry = upload.worklist
+      .filter((e) => !ROUTINE_WORKLIST_KINDS.has(e.kind) && !worklistBefore.has(worklistKey(e)))
+      .sort((a, b) => a.priority - b.priority || a.dueAtMs - b.dueAtMs || a.message.localeCompare(b.message))[0];
+    if (entry !== undefined) mark('clinic', atMs, `worklist ${entry.kind}: ${entry.message}`);
+    else if (!upload.stored && !det.clinic.detected) det.clinic = { ...det.clinic, how: `not detected (an upload was refused: ${upload.refusal ?? ''})` };
   };
 
   let t = T0;
@@ -210,19 +256,22 @@ export function runFaultCase(fc: FaultCase, rate: RateCase, o: RunOptions): Faul
     t = target;
     if (!injected && t >= injectAt) {
       eventSeqAtInject = world.pump.events.nextSequence;
-      if (refillFault) {
+      pumpMsAtInject = world.pumpTimeAt(t);
+      if (fault === null) {
+        // The control run: nothing happens at the injection time.
+      } else if (refillFault) {
         // The fault happens at an extra refill visit on the injection day.
-        const r = world.refill('inject-refill', { filledNl: 40 * NL_PER_ML, drugId: 'baclofen', concentrationMcgPerMl: rate.concentrationMcgPerMl }, fc.fault);
-        if (!r.ok) throw new Error(`${fc.id}: refill refused: ${r.message}`);
+        const r = world.refill('inject-refill', { filledNl: 40 * NL_PER_ML, drugId: 'baclofen', concentrationMcgPerMl: rate.concentrationMcgPerMl }, fault);
+        if (!r.ok) throw new Error(`${fault.kind}: refill refused: ${r.message}`);
         // A refill moves the forecast, and so the next visit.
         nextVisit = world.pump.forecast().nextRefillByMs ?? nextVisit;
       } else {
         const pumpBefore = world.pump;
-        const r = world.inject(fc.fault);
-        if (!r.ok) throw new Error(`${fc.id}: ${r.message}`);
+        const r = world.inject(fault);
+        if (!r.ok) throw new Error(`${fault.kind}: ${r.message}`);
         // A restart replaced the pump: read its log from the restart on (a new log restarts its numbering).
         if (world.pump !== pumpBefore) eventSeqAtInject = restartMarkerSeq(world.pump) ?? world.pump.events.nextSequence;
-        if (fc.fault.kind === 'mri') extraVisit = t + fc.fault.fieldMs + MS_PER_HOUR;
+        if (fault.kind === 'mri') extraVisit = t + fault.fieldMs + MS_PER_HOUR;
       }
       injected = true;
     }
@@ -243,26 +292,17 @@ export function runFaultCase(fc: FaultCase, rate: RateCase, o: RunOptions): Faul
       }
     }
     if (extraVisit !== null && t >= extraVisit) {
-      visit(t, false);
+      await visit(t, false);
       extraVisit = null;
     }
     if (t >= nextVisit) {
-      visit(t, true);
+      await visit(t, true);
       nextVisit = world.pump.forecast().nextRefillByMs ?? t + 90 * MS_PER_DAY;
       if (nextVisit <= t) nextVisit = t + MS_PER_DAY;
     }
     if (o.stopWhenAllDetected !== false && COMPONENTS.every((c) => det[c].detected)) break;
   }
-  return {
-    caseId: fc.id,
-    label: fc.label,
-    fault: fc.fault,
-    rateNlPerDay: rate.rateNlPerDay,
-    concentrationMcgPerMl: rate.concentrationMcgPerMl,
-    drugId: 'baclofen',
-    horizonMs: horizon,
-    detections: det,
-  };
+  return det;
 }
 
 export interface FaultTable {
@@ -270,19 +310,22 @@ export interface FaultTable {
   injectAfterMs: number;
   horizonMs: number;
   programmerClockToleranceMs: number;
-  forecastMismatchMs: number;
+  /** The programmer reads this many of the newest event-log records at an interrogation. */
+  programmerRecentEvents: number;
+  /** The clinic worklist lists a replacement when the forecast ERI is within this horizon. */
+  clinicReplacementHorizonMs: number;
   patientModel: string;
   rows: FaultRow[];
 }
 
-export function buildFaultTable(o: { patientFactory: PatientFactory | null; patientModel: string; cases?: readonly FaultCase[]; rates?: readonly RateCase[]; onRow?: (row: FaultRow, done: number, total: number) => void }): FaultTable {
+export async function buildFaultTable(o: { patientFactory: PatientFactory | null; patientModel: string; cases?: readonly FaultCase[]; rates?: readonly RateCase[]; onRow?: (row: FaultRow, done: number, total: number) => void }): Promise<FaultTable> {
   const cases = o.cases ?? FAULT_CASES;
   const rates = o.rates ?? RATE_CASES;
   const rows: FaultRow[] = [];
   const total = cases.length * rates.length;
   for (const fc of cases) {
     for (const rate of rates) {
-      const row = runFaultCase(fc, rate, { patientFactory: o.patientFactory });
+      const row = await runFaultCase(fc, rate, { patientFactory: o.patientFactory });
       rows.push(row);
       o.onRow?.(row, rows.length, total);
     }
@@ -291,8 +334,9 @@ export function buildFaultTable(o: { patientFactory: PatientFactory | null; pati
     generatedBy: 'npx thecal faults',
     injectAfterMs: INJECT_AFTER_MS,
     horizonMs: HORIZON_MS,
-    programmerClockToleranceMs: PROGRAMMER_CLOCK_TOLERANCE_MS,
-    forecastMismatchMs: FORECAST_MISMATCH_MS,
+    programmerClockToleranceMs: CLOCK_TOLERANCE_MS,
+    programmerRecentEvents: INTERROGATION_RECENT_EVENTS,
+    clinicReplacementHorizonMs: DEFAULT_CONFIG.replacementHorizonMs,
     patientModel: o.patientModel,
     rows,
   };

@@ -18,8 +18,8 @@ export function registerFaults(program: Command, setExit: (code: number) => void
     .description('the fault-detection table (default), or inject a fault into a running virtual pump (faults inject)')
     .option('--out <file>', 'write the Markdown table here (and the JSON beside it, same name with .json)')
     .option('--json <file>', 'write the JSON table to this file')
-    .action((opts: FaultsOptions) => {
-      setExit(faultsCommand(opts));
+    .action(async (opts: FaultsOptions) => {
+      setExit(await faultsCommand(opts));
     });
   faults
     .command('inject')
@@ -74,8 +74,8 @@ export async function injectCommand(pumpUrl: string, text: string, io: { out: (s
   }
 }
 
-export function faultsCommand(opts: FaultsOptions, print: (s: string) => void = (s) => process.stderr.write(s)): number {
-  const table: FaultTable = buildFaultTable({
+export async function faultsCommand(opts: FaultsOptions, print: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const table: FaultTable = await buildFaultTable({
     patientFactory,
     patientModel: PATIENT_MODEL_NAME,
     onRow: (row, done, total) => print(`\r  faults: ${done}/${total} ${row.caseId} at ${row.rateNlPerDay} nL/day${' '.repeat(20)}`),

@@ -199,10 +199,10 @@ function fuzzStage(root: string, p: Profile, seed: number, say: (s: string) => v
   });
 }
 
-function faultStage(root: string, say: (s: string) => void): StageResult {
+async function faultStage(root: string, say: (s: string) => void): Promise<StageResult> {
   const started = performance.now();
   say('faults: the fault-detection table ...');
-  const table = buildFaultTable({ patientFactory, patientModel: PATIENT_MODEL_NAME, onRow: (row, done, total) => done % 8 === 0 && say(`  faults: ${done}/${total} rows (${row.caseId})`) });
+  const table = await buildFaultTable({ patientFactory, patientModel: PATIENT_MODEL_NAME, onRow: (row, done, total) => done % 8 === 0 && say(`  faults: ${done}/${total} rows (${row.caseId})`) });
   const failures: string[] = [];
   const findings: string[] = [];
   const cells = table.rows.length * COMPONENTS.length;

@@ -284,7 +284,8 @@ function loginFailures(): Migration {
 
 /**
  * The forecast keeps how much earlier ERI moved since the previous session, so the worklist can
- * show a battery draining faster than its model long before ERI itself (indexed for that query).
+ * show a battery draining faster than its model long before ERI itself (indexed for that query);
+ * and the worklist's critical alarms include ended ones, so they get an index without the end.
  */
 function forecastEriShift(): Migration {
   return {
@@ -293,6 +294,8 @@ function forecastEriShift(): Migration {
       await db.schema.alterTable('forecasts').addColumn('eri_shift_reviewed_at_ms', 'bigint').execute();
       await db.schema.alterTable('forecasts').addColumn('eri_shift_reviewed_by', 'text').execute();
       await db.schema.createIndex('forecasts_eri_shift').on('forecasts').columns(['eri_shift_ms', 'eri_shift_reviewed_at_ms']).execute();
+      // The worklist lists every unreviewed critical alarm, ended or not, oldest first.
+      await db.schema.createIndex('alarms_critical_unreviewed').on('alarms').columns(['critical', 'reviewed_at_ms', 'raised_at_ms']).execute();
     },
   };
 }

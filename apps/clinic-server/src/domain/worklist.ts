@@ -78,9 +78,10 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     db
       .selectFrom('alarms')
       .innerJoin('patients', 'patients.id', 'alarms.patient_id')
-      .select(['alarms.id', 'alarms.patient_id', 'alarms.code', 'alarms.raised_at_ms', 'alarms.pump_serial', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
+      .select(['alarms.id', 'alarms.patient_id', 'alarms.code', 'alarms.raised_at_ms', 'alarms.resolved_at_ms', 'alarms.pump_serial', 'patients.mrn', 'patients.family_name', 'patients.given_name'])
+      // Resolved or not: a critical alarm that has ended (a stall that recovered, an empty
+      // reservoir refilled) still happened to the patient, and stays until the clinic reviews it.
       .where('alarms.critical', '=', 1)
-      .where('alarms.resolved_at_ms', 'is', null)
       .where('alarms.reviewed_at_ms', 'is', null)
       .orderBy('alarms.raised_at_ms')
       .limit(take)
@@ -134,8 +135,11 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
       mrn: a.mrn,
       patientName: name(a),
       dueAtMs: a.raised_at_ms,
-      message: `critical alarm ${a.code} since ${isoDay(a.raised_at_ms)} on pump ${a.pump_serial}`,
-      detail: { alarmId: a.id, code: a.code, raisedAtMs: a.raised_at_ms },
+      message:
+        a.resolved_at_ms === null
+          ? `critical alarm ${a.code} since ${isoDay(a.raised_at_ms)} on pump ${a.pump_serial}`
+          : `critical alarm ${a.code} on pump ${a.pump_serial}, ${isoDay(a.raised_at_ms)} to ${isoDay(a.resolved_at_ms)} (ended): review`,
+      detail: { alarmId: a.id, code: a.code, raisedAtMs: a.raised_at_ms, resolvedAtMs: a.resolved_at_ms },
     });
   }
 
