@@ -11,13 +11,14 @@
 import { DoseHistory, STROKE_CREDIT, tipAmountPg, type DoseHistoryJson } from './dose-history.ts';
 import { DRUG_LIBRARY, isDrugId, type DrugId } from './drugs.ts';
 import { BATTERY, LIMITS, PUMP_MODELS, type PumpModelId } from './limits.ts';
-import { isoDateOfDay, localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
+import { isoDateOfDay, localDayIndex, nextLocalMidnight, formatLocal, weekPositionMs } from './local-time.ts';
 import {
   buildWeekTable,
   creditBetween,
   fmtDose,
-  nextChangeAfter,
-  rateAt,
+  stepAfter,
+  stepEndPosition,
+  stepIndexAt,
   validatePrescription,
   type Prescription,
   type ValidationIssue,
@@ -209,6 +210,8 @@ export class Pump {
   private stepRate = 0;
   private stepFromLocal = 0;
   private stepToLocal = 0;
+  /** Index in stepTable of the step that follows the cached one. */
+  private stepNextIndex = 0;
   private historyDirty = true;
 
   private staged: StagedProgram | null = null;
@@ -288,12 +291,29 @@ export class Pump {
    * clock or offset change simply misses the cache.
    */
   private stepAt(table: WeekTable, local: number): number {
-    if (table === this.stepTable && local >= this.stepFromLocal && local < this.stepToLocal) return this.stepRate;
-    const rate = rateAt(table, local);
-    const next = nextChangeAfter(table, local);
+    if (table === this.stepTable) {
+      if (local >= this.stepFromLocal && local < this.stepToLocal) return this.stepRate;
+      // Time moves forward step by step: the step after the cached one is the usual answer, and
+      // knowing its index saves the week-position arithmetic and the search.
+      if (local >= this.stepToLocal && !table.constant) {
+        // The next step starts where the cached one ends, in the same week or (after the last
+        // step) the next one: either way its week starts at that end less its position.
+        const i = this.stepNextIndex;
+        const weekStart = this.stepToLocal - (table.startsMs[i] ?? 0);
+        if (local < weekStart + stepEndPosition(table, i)) return this.cacheStep(table, i, weekStart, local);
+      }
+    }
+    const pos = weekPositionMs(local);
+    return this.cacheStep(table, stepIndexAt(table, pos), local - pos, local);
+  }
+
+  /** Remember step i of `table`, in the week whose position 0 is at local time weekStart, looked up at `local`. */
+  private cacheStep(table: WeekTable, i: number, weekStart: number, local: number): number {
+    const rate = table.ratesNlPerDay[i] ?? 0;
     this.stepTable = table;
     this.stepRate = rate;
-    this.stepToLocal = next;
+    this.stepNextIndex = stepAfter(table, i);
+    this.stepToLocal = table.constant ? Number.POSITIVE_INFINITY : weekStart + stepEndPosition(table, i);
     // Only the end matters for correctness of later hits: the start is this lookup's instant.
     this.stepFromLocal = local;
     return rate;
@@ -328,7 +348,12 @@ export class Pump {
   private nextEventMs(rate: number): number {
     const now = this.nowMs;
     const local = this.localMs();
-    let next = now + (nextLocalMidnight(local) - local);
+    // processDue has just closed any day that ended, so local time is almost always inside the
+    // day dayIndex names: its end is a multiplication, not a division (the division was a third of
+    // this function's time).
+    let midnight = (this.dayIndex + 1) * MS_PER_DAY;
+    if (!(local < midnight && local >= midnight - MS_PER_DAY)) midnight = nextLocalMidnight(local);
+    let next = now + (midnight - local);
     if (rate > 0) {
       const table = this.override === null ? this.table : this.override.bridgeTable;
       if (table !== null && (this.override === null || this.override.kind === 'bridge')) {
@@ -342,8 +367,10 @@ export class Pump {
       if (this.patientBolus !== null) {
         next = Math.min(next, now + Math.max(1, Math.ceil(this.patientBolus.remainingCredit / this.patientBolus.rateNlPerDay)));
       }
-      // Keep rate x time within exact integer range.
-      next = Math.min(next, now + Math.floor((SAFE - Math.abs(this.credit)) / rate));
+      // Keep rate x time within exact integer range. The product test is exact (it is exact when
+      // at most the bound, and rounds to above it otherwise) and spares a division per event.
+      const headroom = SAFE - Math.abs(this.credit);
+      if ((next - now) * rate > headroom) next = Math.min(next, now + Math.floor(headroom / rate));
     }
     if (this.stalled) next = Math.min(next, this.stallRecoverAtMs, this.stallDetectAtMs);
     if (this.eosAtMs !== null && !this.eosReached) next = Math.min(next, this.eosAtMs);
@@ -372,7 +399,13 @@ export class Pump {
     if (rate > 0) {
       let total = this.credit + rate * dt;
       let n = Math.floor(total / STROKE_CREDIT);
-      let limit = this.strokesToVolumeEvent();
+      // Strokes to the next volume event, worked out (two divisions) only when this segment's n
+      // strokes could reach it: n >= strokesToVolumeEvent() exactly when one of these holds.
+      let limit = Number.POSITIVE_INFINITY;
+      const nNl = n * LIMITS.strokeNl;
+      if (nNl > this.reservoirNl || (!this.lowRaised && this.reservoirNl > this.lowReservoirNl && nNl >= this.reservoirNl - this.lowReservoirNl)) {
+        limit = this.strokesToVolumeEvent();
+      }
       if (this.clampStartedMs !== null && !(this.doseGuardUntilMs > this.nowMs)) this.releaseClamp();
       if (this.doseGuardUntilMs > this.nowMs && this.prescription !== null) {
         const allowed = this.guardAllowedStrokes();
@@ -388,11 +421,10 @@ export class Pump {
         total = this.credit + rate * dt;
         n = limit;
       }
-      const available = Math.floor(this.reservoirNl / LIMITS.strokeNl);
       let empty = false;
-      if (n > available) {
+      if (n * LIMITS.strokeNl > this.reservoirNl) {
         empty = true;
-        n = available;
+        n = Math.floor(this.reservoirNl / LIMITS.strokeNl);
       }
       if (this.override !== null) this.override.remainingCredit -= this.basalRateNow() * dt;
       if (this.patientBolus !== null) this.patientBolus.remainingCredit -= this.patientBolus.rateNlPerDay * dt;
@@ -535,8 +567,9 @@ export class Pump {
       this.raiseAlarm('refill-reminder');
       this.refillReminderUtcMs = null;
     }
-    const day = localDayIndex(this.localMs());
-    if (day > this.dayIndex) this.closeDay(day);
+    // The same test as localDayIndex(local) > dayIndex, by multiplication: no division per event.
+    const local = this.localMs();
+    if (local >= (this.dayIndex + 1) * MS_PER_DAY) this.closeDay(localDayIndex(local));
     if (this.alarms.size > 0) {
       for (const a of this.alarms.values()) {
         if (a.acknowledged || a.nextAnnounceMs > now) continue;
@@ -1159,19 +1192,26 @@ export class Pump {
     const basalAllNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + durationMs) / MS_PER_DAY);
     const bound = trailingPg + bolusPg + amountPg(basalAllNl, conc);
     if (bound <= limitPg) return bound;
-    const at = (e: number): number => {
-      const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
-      const basalNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + (e - now)) / MS_PER_DAY);
-      const bolusPart = Math.ceil((bolusPg * (e - now)) / durationMs);
-      return past + bolusPart + amountPg(basalNl, conc);
-    };
-    let peak = at(now + durationMs);
+    let peak = this.windowWithBolusPg(now + durationMs, local, conc, durationMs, bolusPg);
     for (const start of this.history.startsAfter(now - MS_PER_DAY)) {
       const e = start + MS_PER_DAY;
       if (e >= now + durationMs) break;
-      peak = Math.max(peak, at(e));
+      peak = Math.max(peak, this.windowWithBolusPg(e, local, conc, durationMs, bolusPg));
     }
     return peak;
+  }
+
+  /**
+   * The 24 h window ending at e (while the requested bolus runs, local is now's local time). A
+   * method, not a closure inside peakWindowWithBolusPg: a closure there made every bolus request
+   * allocate its context, even the many decided by the bound before it.
+   */
+  private windowWithBolusPg(e: number, local: number, conc: number, durationMs: number, bolusPg: number): number {
+    const now = this.nowMs;
+    const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
+    const basalNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + (e - now)) / MS_PER_DAY);
+    const bolusPart = Math.ceil((bolusPg * (e - now)) / durationMs);
+    return past + bolusPart + amountPg(basalNl, conc);
   }
 
   private requestPatientBolus(id: string): CommandResult {
