@@ -1189,7 +1189,7 @@ export class Pump {
     const conc = Math.max(this.concentrationMcgPerMl, this.slugConc);
     const local = this.localMs();
     // Cheap upper bound first (nothing leaves the window): almost every request is decided here.
-    const basalAllNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + durationMs) / MS_PER_DAY);
+    const basalAllNl = this.table === null ? 0 : Math.ceil(this.basalCreditAhead(this.table, local, durationMs) / MS_PER_DAY);
     const bound = trailingPg + bolusPg + amountPg(basalAllNl, conc);
     if (bound <= limitPg) return bound;
     let peak = this.windowWithBolusPg(now + durationMs, local, conc, durationMs, bolusPg);
@@ -1199,6 +1199,17 @@ export class Pump {
       peak = Math.max(peak, this.windowWithBolusPg(e, local, conc, durationMs, bolusPg));
     }
     return peak;
+  }
+
+  /**
+   * creditBetween(table, local, local + spanMs), taken from the cached step when the span ends
+   * inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
+   * prefix sums are exact integers too, so both give the same number; past that (a mean above
+   * about 14.9 mL/day) it is always computed.
+   */
+  private basalCreditAhead(table: WeekTable, local: number, spanMs: number): number {
+    if (table === this.stepTable && table.weekCredit <= SAFE && spanMs >= 0 && local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    return creditBetween(table, local, local + spanMs);
   }
 
   /**
