@@ -230,6 +230,8 @@ export class Pump {
   private outputsDropped = 0;
   /** Segments stepped since creation: the O(events) cost measure. */
   segmentsStepped = 0;
+  /** End of the segment being stepped (set by nextEventMs, read by step). */
+  private segmentEndMs = 0;
   /** True for throw-away copies used to project the future: they keep no logs or outputs. */
   private projection = false;
 
@@ -333,8 +335,12 @@ export class Pump {
     while (this.nowMs < atMs) {
       const rate = this.commandedRateNlPerDay();
       if (rate !== this.lastHistoryRate || this.historyDirty) this.pushHistory(rate);
-      const end = Math.min(atMs, this.nextEventMs(rate));
-      this.step(rate, end);
+      // The segment's end goes through a field, not a return value and an argument: a time is no
+      // small integer, so passing it between these (not inlined) calls boxed it on the heap at
+      // every event.
+      this.nextEventMs(rate);
+      if (atMs < this.segmentEndMs) this.segmentEndMs = atMs;
+      this.step(rate);
       this.processDue();
     }
   }
@@ -345,7 +351,8 @@ export class Pump {
     this.historyDirty = false;
   }
 
-  private nextEventMs(rate: number): number {
+  /** Sets segmentEndMs to the time of the next event at this rate. */
+  private nextEventMs(rate: number): void {
     const now = this.nowMs;
     const local = this.localMs();
     // processDue has just closed any day that ended, so local time is almost always inside the
@@ -380,7 +387,7 @@ export class Pump {
     // Checked first: iterating even an empty Map costs an iterator on every event.
     if (this.alarms.size > 0) for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
     if (this.eosReached && !this.depleted) next = Math.min(next, now + Math.max(1, Math.floor((this.batteryRemainingUj() / BATTERY.quiescentUjPerDay) * MS_PER_DAY)));
-    return Math.max(next, now + 1);
+    this.segmentEndMs = Math.max(next, now + 1);
   }
 
   /** Strokes until the next volume-triggered event: the low-reservoir crossing or a stroke the reservoir cannot supply. */
@@ -393,7 +400,9 @@ export class Pump {
     return k;
   }
 
-  private step(rate: number, endMs: number): void {
+  /** Deliver at `rate` until segmentEndMs (or the stroke that triggers a volume event). */
+  private step(rate: number): void {
+    const endMs = this.segmentEndMs;
     this.segmentsStepped += 1;
     let dt = endMs - this.nowMs;
     if (rate > 0) {
@@ -578,7 +587,8 @@ export class Pump {
         a.nextAnnounceMs = now + interval;
       }
     }
-    this.checkInvariants(remaining);
+    // A boolean, not the energy itself: a number this large would be boxed to pass it.
+    this.checkInvariants(remaining < 0);
   }
 
   private closeDay(newDay: number): void {
@@ -599,7 +609,7 @@ export class Pump {
   }
 
   /** The invariants, checked after every event. Plain code, no closures: this runs millions of times. */
-  private checkInvariants(batteryRemainingUj: number): void {
+  private checkInvariants(batteryBelowZero: boolean): void {
     if (this.safeStateReason !== null) return;
     if (!(this.reservoirNl >= 0) || this.reservoirNl > this.reservoirCapacityNl) {
       this.enterSafeState(`reservoir volume out of range: ${this.reservoirNl} nL`);
@@ -607,7 +617,7 @@ export class Pump {
       this.enterSafeState(`stroke credit out of range: ${this.credit}`);
     } else if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) {
       this.enterSafeState('delivered volume differs from stroke count');
-    } else if (!this.eosReached && batteryRemainingUj < 0) {
+    } else if (!this.eosReached && batteryBelowZero) {
       this.enterSafeState('battery energy below zero before end of service');
     } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
       // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
