@@ -121,6 +121,114 @@ export interface PatientRunStats {
   last: Pump;
 }
 
+/** Refill visits are at 08:30 local. */
+const VISIT_HOUR = 8.5;
+
+/** The default `approach`: nothing (the core jumps from event to event). Module level, see PatientRun. */
+function jumpStraight(_pump: Pump, _toMs: number): void {}
+
+interface InService {
+  pump: Pump;
+  life: PumpLife;
+}
+
+/**
+ * The state of one runPatient call. Methods rather than closures made inside runPatient: a
+ * closure is a new function object on every call, so the optimised loop compiled in one run met
+ * "wrong call target" in the next, was thrown away and compiled again (with the whole inlined
+ * core) in every measured run. That compile work was the shell's, not the pump's.
+ */
+class PatientRun {
+  readonly lives: PumpLife[] = [];
+  serialN = 0;
+  refills = 0;
+  replacements = 0;
+  segmentsDone = 0;
+  readonly rx: Prescription;
+  readonly prog: Programmer;
+  readonly approach: (pump: Pump, toMs: number) => void;
+  readonly hours: number[];
+  readonly record: boolean;
+  readonly checkpoints: Set<number>;
+  requested = 0;
+  granted = 0;
+  /** The pump in service (set by runPatient before the first day). */
+  cur!: InService;
+
+  constructor(readonly o: PatientRunOptions) {
+    this.rx = morphinePrescription(o.basal, o.bolusHours.length > 0);
+    this.prog = new Programmer(o.serial ?? 'pt');
+    this.approach = o.approach ?? jumpStraight;
+    this.hours = [...o.bolusHours].sort((a, b) => a - b);
+    this.record = o.recordBoluses ?? true;
+    this.checkpoints = new Set((o.checkpointYears ?? []).map((y) => Math.round(y * 365)));
+  }
+
+  /** Day `d` of the run: the patient's boluses, the refill visit on visit days, the day's outputs drained. */
+  day(d: number): void {
+    const dayMs = T0 + d * MS_DAY;
+    const visitAt = dayMs + VISIT_HOUR * MS_HOUR;
+    const visit = d > 0 && d % this.o.refillEveryDays === 0;
+    let visited = false;
+    for (let i = 0; i < this.hours.length; i++) {
+      const h = this.hours[i] as number;
+      if (visit && !visited && h > VISIT_HOUR) {
+        this.cur = this.visit(this.cur, visitAt);
+        visited = true;
+      }
+      const at = dayMs + h * MS_HOUR;
+      this.requested += 1;
+      const cur = this.cur;
+      this.approach(cur.pump, at);
+      const r = cur.pump.execute(at, this.prog.id('pb'), { type: 'patient-bolus' });
+      if (r.ok) {
+        this.granted += 1;
+        if (this.record) cur.life.grantedStartsMs.push(at);
+      }
+    }
+    if (visit && !visited) this.cur = this.visit(this.cur, visitAt);
+    this.cur.pump.drainOutputs();
+    if (this.checkpoints.has(d + 1)) {
+      this.approach(this.cur.pump, dayMs + MS_DAY);
+      this.cur.pump.advanceTo(dayMs + MS_DAY);
+      this.o.onCheckpoint?.((d + 1) / 365);
+    }
+  }
+
+  implant(atMs: number): InService {
+    this.serialN += 1;
+    const serial = `${this.o.serial ?? 'pt'}-${this.serialN}`;
+    const pump = Pump.manufacture({ serial, model: 'thecal-40', atMs });
+    this.prog.must(pump, atMs, { ...refill(0, 'morphine', MORPHINE_MCG_PER_ML), prescription: this.rx });
+    const life: PumpLife = { serial, fromMs: atMs, toMs: atMs, deliveredNl: 0, segments: 0, basal: this.o.basal, grantedStartsMs: [] };
+    return { pump, life };
+  }
+
+  retire(cur: InService, atMs: number): void {
+    this.approach(cur.pump, atMs);
+    cur.pump.advanceTo(atMs);
+    cur.life.toMs = atMs;
+    cur.life.deliveredNl = cur.pump.status().delivered.totalNl;
+    cur.life.segments = cur.pump.segmentsStepped;
+    this.segmentsDone += cur.pump.segmentsStepped;
+    this.lives.push(cur.life);
+  }
+
+  /** The refill visit at `atMs`: a new pump if the battery's projected ERI comes before the next visit, else a refill. */
+  visit(cur: InService, atMs: number): InService {
+    if (cur.pump.projectedEriMs() < atMs + this.o.refillEveryDays * MS_DAY) {
+      this.retire(cur, atMs);
+      this.replacements += 1;
+      return this.implant(atMs);
+    }
+    this.approach(cur.pump, atMs);
+    cur.pump.advanceTo(atMs);
+    this.prog.must(cur.pump, atMs, refill(cur.pump.status().reservoir.volumeNl, 'morphine', MORPHINE_MCG_PER_ML));
+    this.refills += 1;
+    return cur;
+  }
+}
+
 /**
  * One patient's years of therapy on the real core: refills every `refillEveryDays` at 08:30, a
  * patient bolus at each of `bolusHours`, and a new pump (explant / implant) at the refill visit
@@ -128,81 +236,15 @@ export interface PatientRunStats {
  */
 export function runPatient(o: PatientRunOptions): PatientRunStats {
   const days = Math.round(o.years * 365);
-  const rx = morphinePrescription(o.basal, o.bolusHours.length > 0);
-  const prog = new Programmer(o.serial ?? 'pt');
-  const checkpoints = new Set((o.checkpointYears ?? []).map((y) => Math.round(y * 365)));
-  const lives: PumpLife[] = [];
-  let serialN = 0;
-  let requested = 0;
-  let granted = 0;
-  let refills = 0;
-  let replacements = 0;
-  let segmentsDone = 0;
-  const hours = [...o.bolusHours].sort((a, b) => a - b);
-  const record = o.recordBoluses ?? true;
-  const approach = o.approach ?? (() => {});
-
-  const implant = (atMs: number): { pump: Pump; life: PumpLife } => {
-    serialN += 1;
-    const serial = `${o.serial ?? 'pt'}-${serialN}`;
-    const pump = Pump.manufacture({ serial, model: 'thecal-40', atMs });
-    prog.must(pump, atMs, { ...refill(0, 'morphine', MORPHINE_MCG_PER_ML), prescription: rx });
-    const life: PumpLife = { serial, fromMs: atMs, toMs: atMs, deliveredNl: 0, segments: 0, basal: o.basal, grantedStartsMs: [] };
-    return { pump, life };
-  };
-  const retire = (cur: { pump: Pump; life: PumpLife }, atMs: number) => {
-    approach(cur.pump, atMs);
-    cur.pump.advanceTo(atMs);
-    cur.life.toMs = atMs;
-    cur.life.deliveredNl = cur.pump.status().delivered.totalNl;
-    cur.life.segments = cur.pump.segmentsStepped;
-    segmentsDone += cur.pump.segmentsStepped;
-    lives.push(cur.life);
-  };
-
-  const visitHour = 8.5;
+  const run = new PatientRun(o);
   const started = performance.now();
-  let cur = implant(T0);
-  for (let d = 0; d < days; d++) {
-    const dayMs = T0 + d * MS_DAY;
-    const visit = d > 0 && d % o.refillEveryDays === 0;
-    let visited = false;
-    const doVisit = () => {
-      const at = dayMs + visitHour * MS_HOUR;
-      if (cur.pump.projectedEriMs() < at + o.refillEveryDays * MS_DAY) {
-        retire(cur, at);
-        cur = implant(at);
-        replacements += 1;
-      } else {
-        approach(cur.pump, at);
-        cur.pump.advanceTo(at);
-        prog.must(cur.pump, at, refill(cur.pump.status().reservoir.volumeNl, 'morphine', MORPHINE_MCG_PER_ML));
-        refills += 1;
-      }
-      visited = true;
-    };
-    for (const h of hours) {
-      if (visit && !visited && h > visitHour) doVisit();
-      const at = dayMs + h * MS_HOUR;
-      requested += 1;
-      approach(cur.pump, at);
-      const r = cur.pump.execute(at, prog.id('pb'), { type: 'patient-bolus' });
-      if (r.ok) {
-        granted += 1;
-        if (record) cur.life.grantedStartsMs.push(at);
-      }
-    }
-    if (visit && !visited) doVisit();
-    cur.pump.drainOutputs();
-    if (checkpoints.has(d + 1)) {
-      approach(cur.pump, dayMs + MS_DAY);
-      cur.pump.advanceTo(dayMs + MS_DAY);
-      o.onCheckpoint?.((d + 1) / 365);
-    }
-  }
-  retire(cur, T0 + days * MS_DAY);
+  run.cur = run.implant(T0);
+  // One call per simulated day: this loop stays small, so the engine's on-stack replacement of it
+  // is cheap; the day's work is a method that stays optimised from one run to the next.
+  for (let d = 0; d < days; d++) run.day(d);
+  run.retire(run.cur, T0 + days * MS_DAY);
   const wallMs = performance.now() - started;
-  return { wallMs, days, segments: segmentsDone, requested, granted, refills, replacements, lives, last: cur.pump };
+  return { wallMs, days, segments: run.segmentsDone, requested: run.requested, granted: run.granted, refills: run.refills, replacements: run.replacements, lives: run.lives, last: run.cur.pump };
 }
 
 /**

@@ -95,20 +95,35 @@ export class DoseHistory {
    * reaches back that far (the caller must then fail safe).
    */
   cumulativePgAt(atMs: number): number {
-    if (this.count === 0) return 0;
-    const first = Math.max(0, this.count - this.capacity);
+    const count = this.count;
+    if (count === 0) return 0;
+    const cap = this.capacity;
+    const first = count > cap ? count - cap : 0;
     const d = this.data;
-    if ((d[(first % this.capacity) * FIELDS + F_START] ?? 0) > atMs) {
+    // Entry i lives in slot (i % cap); one division here, then slots by subtraction: an integer
+    // division per probe of the search was most of this lookup's time.
+    const firstSlot = first % cap;
+    const wrapAt = first + (cap - firstSlot);
+    if ((d[firstSlot * FIELDS + F_START] ?? 0) > atMs) {
       // Before the first segment ever recorded nothing was delivered since its cumulative total.
       return first === 0 ? (d[F_CUM_PG] ?? 0) : Number.NaN;
     }
-    // The delivery loop asks for ever later times: start from the last answer when it still fits.
-    let lo = this.cursor >= first && this.cursor < this.count && (d[(this.cursor % this.capacity) * FIELDS + F_START] ?? 0) <= atMs ? this.cursor : first;
-    let hi = this.count - 1;
-    if (lo < hi && (d[((lo + 1) % this.capacity) * FIELDS + F_START] ?? 0) > atMs) hi = lo;
+    // The delivery loop and the bolus checks ask for ever later times: start from the last answer
+    // when it still fits, and walk a few entries on before searching.
+    const c = this.cursor;
+    let lo = c > first && c < count && (d[(c < wrapAt ? c - first + firstSlot : c - wrapAt) * FIELDS + F_START] ?? 0) <= atMs ? c : first;
+    let hi = count - 1;
+    for (let walked = 0; lo < hi && walked < 8; walked++) {
+      const next = lo + 1;
+      if ((d[(next < wrapAt ? next - first + firstSlot : next - wrapAt) * FIELDS + F_START] ?? 0) > atMs) {
+        hi = lo;
+        break;
+      }
+      lo = next;
+    }
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((d[(mid % this.capacity) * FIELDS + F_START] ?? 0) <= atMs) lo = mid;
+      if ((d[(mid < wrapAt ? mid - first + firstSlot : mid - wrapAt) * FIELDS + F_START] ?? 0) <= atMs) lo = mid;
       else hi = mid - 1;
     }
     this.cursor = lo;

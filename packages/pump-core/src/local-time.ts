@@ -15,8 +15,14 @@ export function floorDiv(a: number, b: number): number {
   return Math.floor(a / b);
 }
 export function mod(a: number, b: number): number {
-  const r = a % b;
-  return r < 0 ? r + b : r;
+  // Not \`a % b\`: on times beyond 32 bits that compiles to a floating-point remainder loop (x87
+  // fprem), and the delivery loop asks for a week position at every rate step. For whole numbers
+  // with |a| + b below 2^53 (pump times are below 2^43) the rounded quotient is off by at most
+  // one and every product is exact, so one correction each way makes the result exact.
+  let r = a - Math.floor(a / b) * b;
+  if (r < 0) r += b;
+  else if (r >= b) r -= b;
+  return r;
 }
 /** Position within the local week, 0 = Sunday 00:00 local. */
 export function weekPositionMs(localMs: number): number {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildWeekTable, creditBetween, maxBasal24hNl, nextChangeAfter, rateAt, validatePrescription, type BasalProgram } from './program.ts';
+import { buildWeekTable, creditBetween, maxBasal24hNl, nextChangeAfter, rateAt, stepAfter, stepEndPosition, stepIndexAt, validatePrescription, type BasalProgram } from './program.ts';
+import { weekPositionMs } from './local-time.ts';
 import { LIMITS } from './limits.ts';
 import { MS_PER_DAY, MS_PER_MINUTE, NL_PER_ML, PG_PER_MG } from './units.ts';
 import { basalCredit } from './testing/reference.ts';
@@ -48,6 +49,32 @@ describe('week tables agree with the naive reference', () => {
         assert.equal(Number(basalCredit(basal, next - 1, next, 0)), r);
         // ...and it really changes there.
         assert.notEqual(rateAt(table, next), r);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('walking from step to step (stepAfter, stepEndPosition) meets every change a fresh lookup finds', () => {
+    fc.assert(
+      fc.property(flexArb, localArb, (basal, t) => {
+        const table = buildWeekTable(basal);
+        if (table.constant) return;
+        let pos = weekPositionMs(t);
+        let i = stepIndexAt(table, pos);
+        let weekStart = t - pos;
+        // Three weeks of steps, each checked against the reference and against a fresh lookup.
+        for (let k = 0; k < 3 * table.startsMs.length; k++) {
+          const end = weekStart + stepEndPosition(table, i);
+          assert.equal(end, nextChangeAfter(table, Math.max(t, weekStart + (table.startsMs[i] ?? 0))));
+          assert.equal(rateAt(table, end - 1), table.ratesNlPerDay[i]);
+          assert.equal(Number(basalCredit(basal, end, end + 1, 0)), rateAt(table, end));
+          const next = stepAfter(table, i);
+          weekStart = end - (table.startsMs[next] ?? 0);
+          i = next;
+          assert.equal(table.ratesNlPerDay[i], rateAt(table, end));
+          pos = weekPositionMs(end);
+          assert.equal(weekStart, end - pos);
+        }
       }),
       { numRuns: 300 },
     );

@@ -123,14 +123,26 @@ export function rateAt(table: WeekTable, localMs: number): number {
 export function nextChangeAfter(table: WeekTable, localMs: number): number {
   if (table.constant) return Number.POSITIVE_INFINITY;
   const pos = weekPositionMs(localMs);
-  const i = stepIndexAt(table, pos);
+  return localMs + (stepEndPosition(table, stepIndexAt(table, pos)) - pos);
+}
+
+/**
+ * Week position (beyond the week's end for the last step) at which step i's rate next changes.
+ * Across the week's end the first step may carry on the last one's rate: then the change is at
+ * the second step of the next week. Not meaningful for a constant table (it never changes).
+ */
+export function stepEndPosition(table: WeekTable, i: number): number {
   const n = table.startsMs.length;
-  let nextStart: number;
-  if (i + 1 < n) nextStart = table.startsMs[i + 1] ?? MS_PER_WEEK;
-  // Across the week's end the first step may carry on the last one's rate: skip to the real change.
-  else if (n > 1 && table.ratesNlPerDay[0] === table.ratesNlPerDay[n - 1]) nextStart = MS_PER_WEEK + (table.startsMs[1] ?? 0);
-  else nextStart = MS_PER_WEEK + (table.startsMs[0] ?? 0);
-  return localMs + (nextStart - pos);
+  if (i + 1 < n) return table.startsMs[i + 1] ?? MS_PER_WEEK;
+  if (n > 1 && table.ratesNlPerDay[0] === table.ratesNlPerDay[n - 1]) return MS_PER_WEEK + (table.startsMs[1] ?? 0);
+  return MS_PER_WEEK + (table.startsMs[0] ?? 0);
+}
+
+/** Index of the step in force from stepEndPosition(table, i) on (in the next week when past the last step). */
+export function stepAfter(table: WeekTable, i: number): number {
+  const n = table.startsMs.length;
+  if (i + 1 < n) return i + 1;
+  return n > 1 && table.ratesNlPerDay[0] === table.ratesNlPerDay[n - 1] ? 1 : 0;
 }
 
 /** Integral of the rate from week position 0 to pos (0 <= pos <= week), in nL·ms/day. */

@@ -11,13 +11,14 @@
 import { DoseHistory, STROKE_CREDIT, tipAmountPg, type DoseHistoryJson } from './dose-history.ts';
 import { DRUG_LIBRARY, isDrugId, type DrugId } from './drugs.ts';
 import { BATTERY, LIMITS, PUMP_MODELS, type PumpModelId } from './limits.ts';
-import { isoDateOfDay, localDayIndex, nextLocalMidnight, formatLocal } from './local-time.ts';
+import { isoDateOfDay, localDayIndex, nextLocalMidnight, formatLocal, weekPositionMs } from './local-time.ts';
 import {
   buildWeekTable,
   creditBetween,
   fmtDose,
-  nextChangeAfter,
-  rateAt,
+  stepAfter,
+  stepEndPosition,
+  stepIndexAt,
   validatePrescription,
   type Prescription,
   type ValidationIssue,
@@ -220,6 +221,8 @@ export class Pump {
   private stepRate = 0;
   private stepFromLocal = 0;
   private stepToLocal = 0;
+  /** Index in stepTable of the step that follows the cached one. */
+  private stepNextIndex = 0;
   private historyDirty = true;
 
   private staged: StagedProgram | null = null;
@@ -238,6 +241,8 @@ export class Pump {
   private outputsDropped = 0;
   /** Segments stepped since creation: the O(events) cost measure. */
   segmentsStepped = 0;
+  /** End of the segment being stepped (set by nextEventMs, read by step). */
+  private segmentEndMs = 0;
   /** True for throw-away copies used to project the future: they keep no logs or outputs. */
   private projection = false;
 
@@ -299,12 +304,29 @@ export class Pump {
    * clock or offset change simply misses the cache.
    */
   private stepAt(table: WeekTable, local: number): number {
-    if (table === this.stepTable && local >= this.stepFromLocal && local < this.stepToLocal) return this.stepRate;
-    const rate = rateAt(table, local);
-    const next = nextChangeAfter(table, local);
+    if (table === this.stepTable) {
+      if (local >= this.stepFromLocal && local < this.stepToLocal) return this.stepRate;
+      // Time moves forward step by step: the step after the cached one is the usual answer, and
+      // knowing its index saves the week-position arithmetic and the search.
+      if (local >= this.stepToLocal && !table.constant) {
+        // The next step starts where the cached one ends, in the same week or (after the last
+        // step) the next one: either way its week starts at that end less its position.
+        const i = this.stepNextIndex;
+        const weekStart = this.stepToLocal - (table.startsMs[i] ?? 0);
+        if (local < weekStart + stepEndPosition(table, i)) return this.cacheStep(table, i, weekStart, local);
+      }
+    }
+    const pos = weekPositionMs(local);
+    return this.cacheStep(table, stepIndexAt(table, pos), local - pos, local);
+  }
+
+  /** Remember step i of `table`, in the week whose position 0 is at local time weekStart, looked up at `local`. */
+  private cacheStep(table: WeekTable, i: number, weekStart: number, local: number): number {
+    const rate = table.ratesNlPerDay[i] ?? 0;
     this.stepTable = table;
     this.stepRate = rate;
-    this.stepToLocal = next;
+    this.stepNextIndex = stepAfter(table, i);
+    this.stepToLocal = table.constant ? Number.POSITIVE_INFINITY : weekStart + stepEndPosition(table, i);
     // Only the end matters for correctness of later hits: the start is this lookup's instant.
     this.stepFromLocal = local;
     return rate;
@@ -324,8 +346,12 @@ export class Pump {
     while (this.nowMs < atMs) {
       const rate = this.commandedRateNlPerDay();
       if (rate !== this.lastHistoryRate || this.historyDirty) this.pushHistory(rate);
-      const end = Math.min(atMs, this.nextEventMs(rate));
-      this.step(rate, end);
+      // The segment's end goes through a field, not a return value and an argument: a time is no
+      // small integer, so passing it between these (not inlined) calls boxed it on the heap at
+      // every event.
+      this.nextEventMs(rate);
+      if (atMs < this.segmentEndMs) this.segmentEndMs = atMs;
+      this.step(rate);
       this.processDue();
     }
   }
@@ -336,10 +362,16 @@ export class Pump {
     this.historyDirty = false;
   }
 
-  private nextEventMs(rate: number): number {
+  /** Sets segmentEndMs to the time of the next event at this rate. */
+  private nextEventMs(rate: number): void {
     const now = this.nowMs;
     const local = this.localMs();
-    let next = now + (nextLocalMidnight(local) - local);
+    // processDue has just closed any day that ended, so local time is almost always inside the
+    // day dayIndex names: its end is a multiplication, not a division (the division was a third of
+    // this function's time).
+    let midnight = (this.dayIndex + 1) * MS_PER_DAY;
+    if (!(local < midnight && local >= midnight - MS_PER_DAY)) midnight = nextLocalMidnight(local);
+    let next = now + (midnight - local);
     if (rate > 0) {
       const table = this.override === null ? this.table : this.override.bridgeTable;
       if (table !== null && (this.override === null || this.override.kind === 'bridge')) {
@@ -353,8 +385,10 @@ export class Pump {
       if (this.patientBolus !== null) {
         next = Math.min(next, now + Math.max(1, Math.ceil(this.patientBolus.remainingCredit / this.patientBolus.rateNlPerDay)));
       }
-      // Keep rate x time within exact integer range.
-      next = Math.min(next, now + Math.floor((SAFE - Math.abs(this.credit)) / rate));
+      // Keep rate x time within exact integer range. The product test is exact (it is exact when
+      // at most the bound, and rounds to above it otherwise) and spares a division per event.
+      const headroom = SAFE - Math.abs(this.credit);
+      if ((next - now) * rate > headroom) next = Math.min(next, now + Math.floor(headroom / rate));
     }
     // The guard decides at its own boundaries (and lets go at its end), whatever else happens.
     if (this.doseGuardUntilMs > now) next = Math.min(next, this.doseGuardUntilMs, this.guardBudgetUntilMs > now ? this.guardBudgetUntilMs : nextGuardRecheckMs(now));
@@ -366,7 +400,7 @@ export class Pump {
     // Checked first: iterating even an empty Map costs an iterator on every event.
     if (this.alarms.size > 0) for (const a of this.alarms.values()) if (!a.acknowledged) next = Math.min(next, a.nextAnnounceMs);
     if (this.eosReached && !this.depleted) next = Math.min(next, now + Math.max(1, Math.floor((this.batteryRemainingUj() / BATTERY.quiescentUjPerDay) * MS_PER_DAY)));
-    return Math.max(next, now + 1);
+    this.segmentEndMs = Math.max(next, now + 1);
   }
 
   /** Strokes until the next volume-triggered event: the low-reservoir crossing or a stroke the reservoir cannot supply. */
@@ -379,13 +413,21 @@ export class Pump {
     return k;
   }
 
-  private step(rate: number, endMs: number): void {
+  /** Deliver at `rate` until segmentEndMs (or the stroke that triggers a volume event). */
+  private step(rate: number): void {
+    const endMs = this.segmentEndMs;
     this.segmentsStepped += 1;
     let dt = endMs - this.nowMs;
     if (rate > 0) {
       let total = this.credit + rate * dt;
       let n = Math.floor(total / STROKE_CREDIT);
-      let limit = this.strokesToVolumeEvent();
+      // Strokes to the next volume event, worked out (two divisions) only when this segment's n
+      // strokes could reach it: n >= strokesToVolumeEvent() exactly when one of these holds.
+      let limit = Number.POSITIVE_INFINITY;
+      const nNl = n * LIMITS.strokeNl;
+      if (nNl > this.reservoirNl || (!this.lowRaised && this.reservoirNl > this.lowReservoirNl && nNl >= this.reservoirNl - this.lowReservoirNl)) {
+        limit = this.strokesToVolumeEvent();
+      }
       if (this.clampStartedMs !== null && !(this.doseGuardUntilMs > this.nowMs)) this.releaseClamp();
       const guarded = this.doseGuardUntilMs > this.nowMs && this.prescription !== null;
       if (guarded) {
@@ -406,11 +448,10 @@ export class Pump {
         total = this.credit + rate * dt;
         n = limit;
       }
-      const available = Math.floor(this.reservoirNl / LIMITS.strokeNl);
       let empty = false;
-      if (n > available) {
+      if (n * LIMITS.strokeNl > this.reservoirNl) {
         empty = true;
-        n = available;
+        n = Math.floor(this.reservoirNl / LIMITS.strokeNl);
       }
       if (this.override !== null) this.override.remainingCredit -= this.basalRateNow() * dt;
       if (this.patientBolus !== null) this.patientBolus.remainingCredit -= this.patientBolus.rateNlPerDay * dt;
@@ -553,8 +594,9 @@ export class Pump {
       this.raiseAlarm('refill-reminder');
       this.refillReminderUtcMs = null;
     }
-    const day = localDayIndex(this.localMs());
-    if (day > this.dayIndex) this.closeDay(day);
+    // The same test as localDayIndex(local) > dayIndex, by multiplication: no division per event.
+    const local = this.localMs();
+    if (local >= (this.dayIndex + 1) * MS_PER_DAY) this.closeDay(localDayIndex(local));
     if (this.alarms.size > 0) {
       for (const a of this.alarms.values()) {
         if (a.acknowledged || a.nextAnnounceMs > now) continue;
@@ -563,7 +605,8 @@ export class Pump {
         a.nextAnnounceMs = now + interval;
       }
     }
-    this.checkInvariants(remaining);
+    // A boolean, not the energy itself: a number this large would be boxed to pass it.
+    this.checkInvariants(remaining < 0);
   }
 
   private closeDay(newDay: number): void {
@@ -584,7 +627,7 @@ export class Pump {
   }
 
   /** The invariants, checked after every event. Plain code, no closures: this runs millions of times. */
-  private checkInvariants(batteryRemainingUj: number): void {
+  private checkInvariants(batteryBelowZero: boolean): void {
     if (this.safeStateReason !== null) return;
     if (!(this.reservoirNl >= 0) || this.reservoirNl > this.reservoirCapacityNl) {
       this.enterSafeState(`reservoir volume out of range: ${this.reservoirNl} nL`);
@@ -592,7 +635,7 @@ export class Pump {
       this.enterSafeState(`stroke credit out of range: ${this.credit}`);
     } else if (this.cumDeliveredNl !== this.strokes * LIMITS.strokeNl) {
       this.enterSafeState('delivered volume differs from stroke count');
-    } else if (!this.eosReached && batteryRemainingUj < 0) {
+    } else if (!this.eosReached && batteryBelowZero) {
       this.enterSafeState('battery energy below zero before end of service');
     } else if (this.prescription !== null && this.cumDeliveredPg > 0) {
       // Only exact knowledge can prove a violation: a window reaching before the known history is skipped.
@@ -1189,22 +1232,40 @@ export class Pump {
     const conc = Math.max(this.concentrationMcgPerMl, this.slugConc);
     const local = this.localMs();
     // Cheap upper bound first (nothing leaves the window): almost every request is decided here.
-    const basalAllNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + durationMs) / MS_PER_DAY);
+    const basalAllNl = this.table === null ? 0 : Math.ceil(this.basalCreditAhead(this.table, local, durationMs) / MS_PER_DAY);
     const bound = trailingPg + bolusPg + amountPg(basalAllNl, conc);
     if (bound <= limitPg) return bound;
-    const at = (e: number): number => {
-      const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
-      const basalNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + (e - now)) / MS_PER_DAY);
-      const bolusPart = Math.ceil((bolusPg * (e - now)) / durationMs);
-      return past + bolusPart + amountPg(basalNl, conc);
-    };
-    let peak = at(now + durationMs);
+    let peak = this.windowWithBolusPg(now + durationMs, local, conc, durationMs, bolusPg);
     for (const start of this.history.startsAfter(now - MS_PER_DAY)) {
       const e = start + MS_PER_DAY;
       if (e >= now + durationMs) break;
-      peak = Math.max(peak, at(e));
+      peak = Math.max(peak, this.windowWithBolusPg(e, local, conc, durationMs, bolusPg));
     }
     return peak;
+  }
+
+  /**
+   * creditBetween(table, local, local + spanMs), taken from the cached step when the span ends
+   * inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
+   * prefix sums are exact integers too, so both give the same number; past that (a mean above
+   * about 14.9 mL/day) it is always computed.
+   */
+  private basalCreditAhead(table: WeekTable, local: number, spanMs: number): number {
+    if (table === this.stepTable && table.weekCredit <= SAFE && spanMs >= 0 && local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    return creditBetween(table, local, local + spanMs);
+  }
+
+  /**
+   * The 24 h window ending at e (while the requested bolus runs, local is now's local time). A
+   * method, not a closure inside peakWindowWithBolusPg: a closure there made every bolus request
+   * allocate its context, even the many decided by the bound before it.
+   */
+  private windowWithBolusPg(e: number, local: number, conc: number, durationMs: number, bolusPg: number): number {
+    const now = this.nowMs;
+    const past = this.cumDeliveredPg - this.history.cumulativePgAt(e - MS_PER_DAY);
+    const basalNl = this.table === null ? 0 : Math.ceil(creditBetween(this.table, local, local + (e - now)) / MS_PER_DAY);
+    const bolusPart = Math.ceil((bolusPg * (e - now)) / durationMs);
+    return past + bolusPart + amountPg(basalNl, conc);
   }
 
   private requestPatientBolus(id: string): CommandResult {
