@@ -195,12 +195,14 @@ export class Pump {
   /** Until when the conservative stroke-by-stroke dose guard runs (after a risky clock or offset change). */
   private doseGuardUntilMs = 0;
   /**
-   * While guarded: the strokes still allowed until `guardBudgetUntilMs`, decided when the guard
-   * starts and then at each DOSE_GUARD_RECHECK_MS boundary of absolute time, never at a caller's
-   * advanceTo boundary, so what the guard lets through does not depend on how time is advanced.
+   * While guarded: the strokes still allowed before the guard looks again. It looks when the guard
+   * starts, right after the stroke that uses the allowance up, and at the end of a hold; never at a
+   * caller's advanceTo boundary, so what the guard lets through does not depend on how time is
+   * advanced (between strokes the trailing 24 h only falls, so nothing could change there).
    */
   private guardBudgetStrokes = 0;
-  private guardBudgetUntilMs = 0;
+  /** While guarded and no stroke is allowed: delivery is held until this DOSE_GUARD_RECHECK_MS boundary of absolute time. */
+  private guardHoldUntilMs = 0;
   private clampStartedMs: number | null = null;
   private clampedNl = 0;
 
@@ -391,7 +393,7 @@ export class Pump {
       if ((next - now) * rate > headroom) next = Math.min(next, now + Math.floor(headroom / rate));
     }
     // The guard decides at its own boundaries (and lets go at its end), whatever else happens.
-    if (this.doseGuardUntilMs > now) next = Math.min(next, this.doseGuardUntilMs, this.guardBudgetUntilMs > now ? this.guardBudgetUntilMs : nextGuardRecheckMs(now));
+    if (this.doseGuardUntilMs > now) next = Math.min(next, this.doseGuardUntilMs, this.guardHoldUntilMs > now ? this.guardHoldUntilMs : next);
     if (this.stalled) next = Math.min(next, this.stallRecoverAtMs, this.stallDetectAtMs);
     if (this.eosAtMs !== null && !this.eosReached) next = Math.min(next, this.eosAtMs);
     if (this.refillReminderUtcMs !== null && !this.alarms.has('refill-reminder')) {
@@ -431,17 +433,16 @@ export class Pump {
       if (this.clampStartedMs !== null && !(this.doseGuardUntilMs > this.nowMs)) this.releaseClamp();
       const guarded = this.doseGuardUntilMs > this.nowMs && this.prescription !== null;
       if (guarded) {
-        if (!(this.guardBudgetUntilMs > this.nowMs)) {
+        if (!(this.guardHoldUntilMs > this.nowMs) && this.guardBudgetStrokes <= 0) {
           this.guardBudgetStrokes = this.guardAllowedStrokes();
-          this.guardBudgetUntilMs = nextGuardRecheckMs(this.nowMs);
+          if (this.guardBudgetStrokes <= 0) this.guardHoldUntilMs = nextGuardRecheckMs(this.nowMs);
         }
-        const allowed = this.guardBudgetStrokes;
-        if (allowed <= 0) {
-          this.clampDelivery(rate, endMs < this.guardBudgetUntilMs ? endMs : this.guardBudgetUntilMs);
+        if (this.guardHoldUntilMs > this.nowMs) {
+          this.clampDelivery(rate, endMs < this.guardHoldUntilMs ? endMs : this.guardHoldUntilMs);
           return;
         }
         if (this.clampStartedMs !== null) this.releaseClamp();
-        if (allowed < limit) limit = allowed;
+        if (this.guardBudgetStrokes < limit) limit = this.guardBudgetStrokes;
       }
       if (n >= limit) {
         dt = Math.ceil((limit * STROKE_CREDIT - this.credit) / rate);
@@ -1075,7 +1076,8 @@ export class Pump {
   /** Guard delivery for the projection horizon from now; the first allowance is decided now, on the changed pump. */
   private startDoseGuard(): void {
     this.doseGuardUntilMs = Math.max(this.doseGuardUntilMs, this.nowMs + PROJECTION_HORIZON_MS);
-    this.guardBudgetUntilMs = 0;
+    this.guardBudgetStrokes = 0;
+    this.guardHoldUntilMs = 0;
   }
 
   /**
@@ -1281,6 +1283,13 @@ export class Pump {
       const next = this.lastPatientBolusStartMs + pb.lockoutMs;
       return this.denyBolus(id, 'lockout', `the lockout runs until ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)}`, { nextAllowedAtMs: next });
     }
+    if (this.patientBolus !== null) {
+      // The lockout is never shorter than a bolus, so only a bolus paused by a suspension (a motor
+      // stall) is still running here. It keeps its place: a second one would overwrite what it has
+      // still to deliver and its 24 h count entry.
+      const next = this.patientBolusEndMs(this.patientBolus);
+      return this.denyBolus(id, 'bolus-in-progress', `the dose started ${formatLocal(this.patientBolus.startedMs + this.clockCorrectionMs, this.utcOffsetMs)} is still being given`, { nextAllowedAtMs: next });
+    }
     const ends = this.recentBolusEnds;
     const cutoff = now - MS_PER_DAY;
     // Ends are kept in time order, so the expired ones lead: shift() drops them in place instead
@@ -1315,6 +1324,11 @@ export class Pump {
     this.historyDirty = true;
     this.logTherapy('patient-bolus-started', { commandId: id, volumeNl: pb.volumeNl, amountPg: bolusPg, durationMs: pb.durationMs });
     return this.ok(id, { volumeNl: pb.volumeNl, amountPg: bolusPg, startsAtMs: now, endsByMs: now + pb.durationMs, nextAllowedAtMs: now + pb.lockoutMs });
+  }
+
+  /** When a running patient bolus ends if delivery is not suspended again (the same instant nextEventMs steps to). */
+  private patientBolusEndMs(pb: ActivePatientBolus): number {
+    return this.nowMs + Math.max(1, Math.ceil(pb.remainingCredit / pb.rateNlPerDay));
   }
 
   /**
@@ -1442,7 +1456,8 @@ export class Pump {
     if (rx?.patientBolus != null) {
       const afterLockout = this.lastPatientBolusStartMs === null ? now : this.lastPatientBolusStartMs + rx.patientBolus.lockoutMs;
       const afterCount = used >= rx.patientBolus.maxPer24h ? Math.min(...this.recentBolusEnds.filter((e) => e > now - MS_PER_DAY)) + MS_PER_DAY : now;
-      nextAllowed = Math.max(now, afterLockout, afterCount);
+      const afterBolus = this.patientBolus === null ? now : this.patientBolusEndMs(this.patientBolus);
+      nextAllowed = Math.max(now, afterLockout, afterCount, afterBolus);
     }
     const eri = this.projectedEriMs();
     const bolus =
