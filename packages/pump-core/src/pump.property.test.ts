@@ -48,6 +48,20 @@ const stepsArb = fc.array(
   { minLength: 1, maxLength: 40 },
 );
 
+/**
+ * Samples of (time, delivered pg): every pair up to 24 h apart bounds a window that lies inside
+ * some 24 h window, so none may hold more than the limit.
+ */
+function assertWindowsWithin(samples: readonly [number, number][], limitPg: number): void {
+  let j = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const [ti, pi] = samples[i] ?? [0, 0];
+    while ((samples[j]?.[0] ?? 0) < ti - MS_PER_DAY) j++;
+    const [, pj] = samples[j] ?? [0, 0];
+    assert.ok(pi - pj <= limitPg, `${(pi - pj) / PG_PER_MG} mg in 24 h up to +${ti - T0} ms, limit ${limitPg / PG_PER_MG} mg`);
+  }
+}
+
 describe('property: delivery tracks the programmed profile within one stroke', () => {
   it('across rate steps, midnight, weekdays, offset changes and patient boluses', () => {
     fc.assert(
@@ -156,15 +170,7 @@ describe('property: the maximum daily dose is never exceeded', () => {
           sample();
         }
         advance(pump.nowMs + 2 * MS_PER_DAY);
-        const quantumPg = LIMITS.strokeNl * 10_000;
-        // Every pair of samples up to 24 h apart bounds a window that lies inside some 24 h window.
-        let j = 0;
-        for (let i = 0; i < samples.length; i++) {
-          const [ti, pi] = samples[i] ?? [0, 0];
-          while ((samples[j]?.[0] ?? 0) < ti - MS_PER_DAY) j++;
-          const [, pj] = samples[j] ?? [0, 0];
-          assert.ok(pi - pj <= maxPg + quantumPg, `${(pi - pj) / PG_PER_MG} mg in 24 h up to +${ti - T0} ms, max ${maxPg / PG_PER_MG} mg`);
-        }
+        assertWindowsWithin(samples, maxPg + LIMITS.strokeNl * 10_000);
         assert.notEqual(pump.status().therapy.suspendedBy, 'safe-state');
       }),
       { numRuns: Math.max(10, Math.floor(RUNS / 2)) },
@@ -206,14 +212,7 @@ describe('property: clock and time-zone changes never push a 24 h window over th
           else assert.ok(pump.execute(pump.nowMs, nextId(), { type: 'set-utc-offset', utcOffsetMs: a.offsetMs }).ok);
         }
         advance(pump.nowMs + 2 * MS_PER_DAY);
-        const quantumPg = LIMITS.strokeNl * conc;
-        let j = 0;
-        for (let i = 0; i < samples.length; i++) {
-          const [ti, pi] = samples[i] ?? [0, 0];
-          while ((samples[j]?.[0] ?? 0) < ti - MS_PER_DAY) j++;
-          const [, pj] = samples[j] ?? [0, 0];
-          assert.ok(pi - pj <= maxPg + quantumPg, `${(pi - pj) / PG_PER_MG} mg in 24 h up to +${ti - T0} ms, max ${maxPg / PG_PER_MG} mg`);
-        }
+        assertWindowsWithin(samples, maxPg + LIMITS.strokeNl * conc);
         const violations = pump.events.all().filter((e) => e.type === 'invariant-violation');
         assert.deepEqual(violations.map((e) => e.data['reason']), []);
       }),
