@@ -528,6 +528,33 @@ describe('MRI motor stall', () => {
     pump.advanceTo(T0 + 8 * MS_PER_HOUR);
     assert.ok(pump.status().delivered.totalNl > stuck);
   });
+
+  it('a patient bolus paused by a stall finishes after recovery; a request while it still runs is refused, never replaces it (found by the randomised run)', () => {
+    // STANDARD_BOLUS: 20 µL over 10 min, lockout 60 min. The stall outlasts the lockout, so when
+    // delivery resumes the lockout is over but 8 min of the first bolus are still to come.
+    const pump = runningPump(morphineRx(continuous(480_000), STANDARD_BOLUS));
+    const t = T0 + MS_PER_HOUR;
+    assert.ok(pump.execute(t, nextId(), { type: 'patient-bolus' }).ok);
+    assert.ok(pump.execute(t + 2 * MS_PER_MINUTE, nextId(), { type: 'magnetic-field', durationMs: 10 * MS_PER_MINUTE, recoveryDelayMs: 2 * MS_PER_HOUR }).ok);
+    const recoveredAt = t + 2 * MS_PER_MINUTE + 10 * MS_PER_MINUTE + 2 * MS_PER_HOUR;
+    const endsAt = recoveredAt + 8 * MS_PER_MINUTE;
+    const during = pump.execute(recoveredAt + MS_PER_MINUTE, nextId(), { type: 'patient-bolus' });
+    assert.equal(!during.ok && during.reason, 'bolus-in-progress');
+    assert.equal(!during.ok && during.detail?.['nextAllowedAtMs'], endsAt);
+    pump.advanceTo(recoveredAt + 2 * MS_PER_MINUTE);
+    assert.equal(pump.status().patientBolus.nextAllowedAtMs, endsAt);
+    // Basal 20 µL/h for the 6 h less the 2 h 10 min stall, plus the whole bolus.
+    pump.advanceTo(T0 + 6 * MS_PER_HOUR);
+    const expectedNl = (20_000 * (6 * 60 - 130)) / 60 + STANDARD_BOLUS.volumeNl;
+    assert.ok(Math.abs(pump.status().delivered.totalNl - expectedNl) <= LIMITS.strokeNl, `${pump.status().delivered.totalNl} vs ${expectedNl}`);
+    const ended = pump.therapyLog.all().filter((r) => r.type === 'patient-bolus-ended');
+    assert.deepEqual(ended.map((r) => [r.data['deliveredNl'], r.data['completed']]), [[STANDARD_BOLUS.volumeNl, true]]);
+    // The 24 h count holds exactly the one bolus given: three more are allowed, then the count is reached.
+    for (let i = 0; i < STANDARD_BOLUS.maxPer24h - 1; i++) assert.ok(pump.execute(T0 + (6 + i) * MS_PER_HOUR, nextId(), { type: 'patient-bolus' }).ok);
+    const counted = pump.execute(T0 + 10 * MS_PER_HOUR, nextId(), { type: 'patient-bolus' });
+    assert.equal(!counted.ok && counted.reason, 'count-24h-reached');
+    assert.equal(!counted.ok && counted.detail?.['nextAllowedAtMs'], endsAt + MS_PER_DAY);
+  });
 });
 
 describe('battery', () => {
