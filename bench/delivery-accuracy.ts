@@ -297,7 +297,7 @@ function summariseRandom(outcomes: PatientOutcome[], wallMs: number): BenchResul
       },
     }),
     result({
-      name: 'random run: dose-guard clamps (delivery held back after a risky clock or offset change)',
+      name: 'random run: dose-guard clamps (delivery held back while the guard runs: after a clock or offset change, or a commit projected within a stroke of the maximum)',
       value: outcomes.reduce((s, o) => s + o.doseGuardClamps, 0),
       unit: 'episodes',
       details: { ...common, note: 'informational: each is logged by the pump (dose-limit-clamp / dose-limit-released); the programmed-vs-delivered model follows these records' },
