@@ -13,7 +13,9 @@ export function Summary(props: { data: Interrogated; interrupted: Journal | null
   const drug: DrugId | null = s.reservoir.drugId;
   const off = s.utcOffsetMs;
   // What this interrogation shows as a problem: the same decision the fault table's programmer column uses.
-  const findings = interrogationFindings({ status: s, events: props.data.recentEvents, programmerUtcMs: props.data.readAtUtcMs });
+  // A simulated pump at 60x runs ahead of every real clock: its clock is not a finding then.
+  const simulatedRate = props.data.device.simulatedClockRate;
+  const findings = interrogationFindings({ status: s, events: props.data.recentEvents, programmerUtcMs: simulatedRate === undefined ? props.data.readAtUtcMs : null });
   const [card, setCard] = useState<PatientCard | null>(null);
   const patientId = s.device.patientId;
   useEffect(() => {
@@ -100,7 +102,7 @@ export function Summary(props: { data: Interrogated; interrupted: Journal | null
       </dl>
       <h3>Problems found at this interrogation</h3>
       {findings.length === 0 ? (
-        <p data-testid="findings">None: no alarm, no fault in the recent log, no refill discrepancy, the pump clock agrees.</p>
+        <p data-testid="findings">None: no alarm, no fault in the recent log, no refill discrepancy{simulatedRate === undefined ? ', the pump clock agrees' : ''}.</p>
       ) : (
         <ul data-testid="findings">
           {findings.map((f, i) => (
@@ -112,6 +114,7 @@ export function Summary(props: { data: Interrogated; interrupted: Journal | null
           ))}
         </ul>
       )}
+      {simulatedRate !== undefined && <p className="note">Simulated pump running at {simulatedRate}x real time: its clock is not compared with this programmer's.</p>}
       <h3>Active alarms</h3>
       {s.alarms.length === 0 ? (
         <p>None.</p>

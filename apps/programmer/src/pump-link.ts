@@ -21,6 +21,8 @@ export interface DeviceInfo {
   firmware: string;
   pumpUtcMs: number;
   pumpUtcOffsetMs: number;
+  /** Only from a simulated pump running faster than real time: pump seconds per real second. */
+  simulatedClockRate?: number;
 }
 
 export interface Interrogated {

@@ -101,6 +101,7 @@ export async function startVirtualPump(o: VirtualPumpOptions): Promise<RunningPu
     keys,
     random,
     ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+    clockRate: o.speed ?? 1,
     onKeysChanged: () => saveKeys(files, keys),
     onPaired: (p) => print(`paired ${p.role} device "${p.deviceName}" (credential ${p.credentialId}); confirmation code ${p.code}`),
   });

@@ -28,6 +28,8 @@ export interface HandlerContext {
   endSession(): void;
   /** Revoke a credential, closing its sessions (logged by the radio). */
   revoke(id: string): boolean;
+  /** Pump seconds per real second: 1 for a pump in real time (RadioOptions.clockRate). */
+  clockRate: number;
 }
 export interface HandlerResult {
   status: ResponseStatus;
@@ -59,6 +61,8 @@ function deviceInfo(ctx: HandlerContext): Value {
     credentialId: ctx.credentialId,
     pumpUtcMs: s.pumpUtcMs,
     pumpUtcOffsetMs: s.utcOffsetMs,
+    // Only a simulated pump says it: a real one runs in real time and its frames stay as they were.
+    ...(ctx.clockRate === 1 ? {} : { simulatedClockRate: ctx.clockRate }),
   });
 }
 

@@ -220,6 +220,8 @@ export const DeviceInfoSchema = z.object({
   credentialId: z.string(),
   pumpUtcMs: int,
   pumpUtcOffsetMs: int,
+  /** Present only for a simulated pump running faster (or slower) than real time: pump seconds per real second. */
+  simulatedClockRate: z.number().positive().finite().optional(),
 });
 export const LogPageSchema = z.object({
   log: z.enum(['events', 'therapy']),

@@ -76,6 +76,12 @@ export interface RadioOptions {
   pairingWindowMs?: number;
   /** Failed HELLOs within a minute before HELLOs are refused for a minute. */
   maxFailedAuthPerMinute?: number;
+  /**
+   * Pump seconds per real second when the pump is simulated faster than real time (a virtual
+   * pump at 60x): told to the programmer in the device info, so it does not take the pump's
+   * clock running ahead of its own for a fault. Absent or 1 for a pump in real time.
+   */
+  clockRate?: number;
   onKeysChanged?: () => void;
   onPaired?: (p: { credentialId: string; role: Role; deviceName: string; code: string }) => void;
 }
@@ -383,6 +389,7 @@ export class PumpRadio {
       body,
       endSession: () => this.endAfterReply.add(s.id),
       revoke: (id) => this.revoke(id, at, s),
+      clockRate: this.opts.clockRate ?? 1,
     });
   }
 

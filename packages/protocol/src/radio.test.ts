@@ -320,6 +320,16 @@ function rigRx() {
   return { drugId: 'morphine', concentrationMcgPerMl: 25_000, basal: { kind: 'continuous', rateNlPerDay: 500_000 }, maxRateNlPerDay: 1_000_000, maxDailyDosePg: 18_000_000_000, patientBolus: { volumeNl: 10_000, durationMs: 600_000, lockoutMs: 3_600_000, maxPer24h: 8 } } as const;
 }
 
+describe('device info', () => {
+  it('a simulated pump says how fast its clock runs; a pump in real time sends exactly what it always did', () => {
+    const real = makeRig('device-real');
+    const sim = makeRig('device-sim', { clockRate: 60 });
+    const info = (rig: Rig) => new RawSession(rig.send, rig.clinician, rig.random).call('get-device-info').body as Record<string, unknown>;
+    assert.equal('simulatedClockRate' in info(real), false);
+    assert.equal(info(sim)['simulatedClockRate'], 60);
+  });
+});
+
 describe('the real outcome of a command whose answer was lost', () => {
   it('tells unknown, in progress, delivered, partially delivered and not delivered apart', () => {
     const rig = makeRig('outcome');

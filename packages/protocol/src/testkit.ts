@@ -37,7 +37,7 @@ export interface Rig {
 }
 
 /** A programmed pump (morphine, continuous, patient boluses on) with a clinician and a patient paired. */
-export function makeRig(seed = 'rig', opts: { program?: boolean } = {}): Rig {
+export function makeRig(seed = 'rig', opts: { program?: boolean; clockRate?: number } = {}): Rig {
   const random = deterministicRandom(`${seed}/pump`);
   const pump = Pump.manufacture({ serial: 'TH-TEST', model: 'thecal-40', atMs: T0 });
   if (opts.program ?? true) {
@@ -47,7 +47,7 @@ export function makeRig(seed = 'rig', opts: { program?: boolean } = {}): Rig {
     if (!c.ok) throw new Error(`rig: ${c.message}`);
   }
   const keys = KeyStore.manufacture('TH-TEST', 'thecal-40', random);
-  const radio = new PumpRadio({ pump, keys, random });
+  const radio = new PumpRadio({ pump, keys, random, ...(opts.clockRate === undefined ? {} : { clockRate: opts.clockRate }) });
   const at: LinkTime = { pumpMs: T0, linkMs: 1_000_000 };
   const send = (frame: Uint8Array) => radio.receive(frame, at);
   const crand = deterministicRandom(`${seed}/client`);

@@ -28,6 +28,11 @@ test('a quiet interrogation shows nothing: no alarm, only routine records, a ref
   assert.deepEqual(interrogationFindings(view({ events, pumpUtcMs: T + CLOCK_TOLERANCE_MS, programmerUtcMs: T })), []);
 });
 
+test('a simulated pump that says it runs faster than real time (no programmer clock to compare): its clock is never a finding', () => {
+  const v = { ...view({ pumpUtcMs: T + 365 * 86_400_000 }), programmerUtcMs: null };
+  assert.deepEqual(interrogationFindings(v), []);
+});
+
 test('property: the clock is a finding exactly when it is more than the tolerance off, and the finding says which way', () => {
   fc.assert(
     fc.property(fc.integer({ min: -3 * CLOCK_TOLERANCE_MS, max: 3 * CLOCK_TOLERANCE_MS }), (offMs) => {

@@ -57,8 +57,11 @@ export interface InterrogationView {
   };
   /** The event-log records the programmer read at this interrogation (its recent page). */
   events: readonly { seq: number; utcMs: number; type: string; data: Readonly<Record<string, number | string | boolean | null>> }[];
-  /** The programmer's own clock when it read the pump, UTC ms. */
-  programmerUtcMs: number;
+  /**
+   * The programmer's own clock when it read the pump, UTC ms; null when the pump's clock cannot
+   * be compared with it (a simulated pump running faster than real time says so).
+   */
+  programmerUtcMs: number | null;
 }
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
@@ -103,7 +106,7 @@ export function interrogationFindings(v: InterrogationView): InterrogationFindin
     }
   }
   out.push(...grouped.values());
-  const offMs = v.status.pumpUtcMs - v.programmerUtcMs;
+  const offMs = v.programmerUtcMs === null ? 0 : v.status.pumpUtcMs - v.programmerUtcMs;
   if (Math.abs(offMs) > CLOCK_TOLERANCE_MS) {
     out.push({ kind: 'clock', code: 'clock-difference', critical: false, atPumpUtcMs: null, seq: null, count: 1, message: `pump clock ${minutes(Math.abs(offMs))} min ${offMs > 0 ? 'ahead of' : 'behind'} the programmer's` });
   }
