@@ -25,6 +25,11 @@ onBothDatabases('demo clinic seed', (kind) => {
       assert.ok(refills.length >= 6);
       const items = await buildWorklist(clinic.db, { nowMs: NOW, refillHorizonMs: 30 * MS_PER_DAY, replacementHorizonMs: 3650 * MS_PER_DAY });
       assert.ok(items.length > 0);
+      // A page that reads only the groups it needs is exactly the head of the whole list.
+      for (let take = 1; take <= items.length; take++) {
+        const page = await buildWorklist(clinic.db, { nowMs: NOW, refillHorizonMs: 30 * MS_PER_DAY, replacementHorizonMs: 3650 * MS_PER_DAY, take });
+        assert.deepEqual(page, items.slice(0, take), `page of ${take}`);
+      }
       const rxVersions = await clinic.db.selectFrom('prescriptions').select('patient_id').execute();
       assert.ok(rxVersions.length >= 6);
     } finally {

@@ -61,8 +61,11 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     .innerJoin('implants', (j) => j.onRef('implants.patient_id', '=', 'forecasts.patient_id').on('implants.explanted_at_ms', 'is', null))
     .select(['forecasts.patient_id', 'patients.mrn', 'patients.family_name', 'patients.given_name', 'implants.pump_serial', 'forecasts.next_refill_by_ms', 'forecasts.low_reservoir_at_ms', 'forecasts.empty_at_ms', 'forecasts.eri_at_ms', 'forecasts.replace_by_ms', 'forecasts.eri_shift_ms']);
 
-  // These categories are independent: on PostgreSQL they run concurrently on the pool.
-  const [refills, away, alarms, discrepancies, draining] = await Promise.all([
+  // The kinds are read most urgent first, and a less urgent group only if the page still has room
+  // (every kind of a group ranks below every kind of the groups before it). Within a group the
+  // queries are independent: on PostgreSQL they run concurrently on the pool.
+  // Group 1: refills (overdue 0, due 3), critical alarms (1), away at refill (2).
+  const [refills, away, alarms] = await Promise.all([
     withImplant.where('forecasts.next_refill_by_ms', '<=', o.nowMs + o.refillHorizonMs).orderBy('forecasts.next_refill_by_ms').orderBy('forecasts.patient_id').limit(take).execute(),
     db
       .selectFrom('absences')
@@ -86,6 +89,10 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
       .orderBy('alarms.raised_at_ms')
       .limit(take)
       .execute(),
+  ]);
+  // Group 2: refill discrepancies (4), batteries draining early (5), only as many as still fit.
+  const room2 = take - refills.length - away.length - alarms.length;
+  const [discrepancies, draining] = room2 <= 0 ? [[], []] : await Promise.all([
     db
       .selectFrom('refills')
       .innerJoin('patients', 'patients.id', 'refills.patient_id')
@@ -93,9 +100,9 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
       .where('refills.discrepancy_flagged', '=', 1)
       .where('refills.reviewed_at_ms', 'is', null)
       .orderBy('refills.refilled_at_ms')
-      .limit(take)
+      .limit(room2)
       .execute(),
-    withImplant.where('forecasts.eri_shift_ms', '>', ERI_SHIFT_ALERT_MS).where('forecasts.eri_shift_reviewed_at_ms', 'is', null).orderBy('forecasts.eri_at_ms').orderBy('forecasts.patient_id').limit(take).execute(),
+    withImplant.where('forecasts.eri_shift_ms', '>', ERI_SHIFT_ALERT_MS).where('forecasts.eri_shift_reviewed_at_ms', 'is', null).orderBy('forecasts.eri_at_ms').orderBy('forecasts.patient_id').limit(room2).execute(),
   ]);
   for (const r of refills) {
     const due = r.next_refill_by_ms ?? o.nowMs;
@@ -169,8 +176,7 @@ export async function buildWorklist(db: Kysely<Database>, o: WorklistOptions): P
     });
   }
 
-  // Replacements are the least urgent kind: they reach the page only if the other kinds leave room
-  // (every other list above is complete up to `take`), and then only as many as fit.
+  // Group 3: replacements (6), the least urgent kind, only as many as fit.
   const room = take - items.length;
   const replacements = room <= 0 ? [] : await withImplant.where('forecasts.eri_at_ms', '<=', o.nowMs + o.replacementHorizonMs).orderBy('forecasts.replace_by_ms').orderBy('forecasts.patient_id').limit(room).execute();
   for (const r of replacements) {
