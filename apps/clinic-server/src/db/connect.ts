@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { migrationProvider, type DialectName } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -105,8 +106,46 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<ClinicD
   } finally {
     client.release();
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return { db, dialect: 'postgres', close: () => db.destroy(), ...(schema === undefined ? {} : { schema }) };
+}
+
+/** SQL that starts with this runs as a named prepared statement (see preparingPool). */
+export const PREPARED = '/* prepared */';
+
+/**
+ * A pool whose clients run statements marked PREPARED as named prepared statements: PostgreSQL
+ * parses and plans a big fixed statement (the upload's one statement of writable CTEs) once per
+ * connection instead of at every upload. Only marked statements: multi-row inserts make endless
+ * distinct texts, and each named statement stays on its connection.
+ */
+function preparingPool(pool: pg.Pool): pg.Pool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `thecal_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop !== 'connect') return Reflect.get(target, prop, receiver) as unknown;
+      return async () => {
+        const client = await connect();
+        const query = client.query.bind(client) as (text: unknown, values?: unknown[]) => Promise<pg.QueryResult>;
+        return new Proxy(client, {
+          get(c, p, r) {
+            if (p !== 'query') return Reflect.get(c, p, r) as unknown;
+            return (text: unknown, values?: unknown[]) =>
+              typeof text === 'string' && text.startsWith(PREPARED) ? query({ name: nameOf(text), text, values }) : query(text, values);
+          },
+        });
+      };
+    },
+  });
 }
 
 export async function migrateToLatest(clinic: ClinicDb): Promise<void> {

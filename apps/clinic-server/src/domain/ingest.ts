@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import { CRITICAL_ALARMS, PUMP_MODELS, type AlarmCode, type PumpSnapshot } from '@thecal/pump-core';
 import type { Database } from '../db/schema.ts';
+import { PREPARED } from '../db/connect.ts';
 import { newId } from '../auth/sessions.ts';
 import { conflict, HttpError } from '../http/errors.ts';
 import { forecastFromSnapshot, forecastFromStatus, type Forecast } from './forecast.ts';
@@ -215,7 +216,7 @@ async function storeInOneStatement(db: Kysely<Database>, r: UploadRows): Promise
   const f = r.forecast;
   const firstEvent = r.firstSeq.event;
   const firstTherapy = r.firstSeq.therapy;
-  const result = await sql<{ missed: number | string }>`with held as (select log, max(seq) as max_seq from log_records where pump_serial = ${r.serial} group by log),
+  const result = await sql<{ missed: number | string }>`${sql.raw(PREPARED)} with held as (select log, max(seq) as max_seq from log_records where pump_serial = ${r.serial} group by log),
     missed as (select
       (case when cast(${firstEvent} as bigint) is null then 0 else greatest(0, cast(${firstEvent} as bigint) - coalesce((select max_seq from held where log = 'event'), 0) - 1) end)
       + (case when cast(${firstTherapy} as bigint) is null then 0 else greatest(0, cast(${firstTherapy} as bigint) - coalesce((select max_seq from held where log = 'therapy'), 0) - 1) end) as missed),
