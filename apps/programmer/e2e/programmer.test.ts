@@ -448,6 +448,39 @@ describe('clinician programmer in Chromium', { timeout: 180_000 }, () => {
     assert.match(text, /Refill: committed/);
     await later.close();
   });
+
+  it('an upload the server refuses is kept with the reason: sent again once the cause is put right, or discarded after a second click', async () => {
+    const before = ((await api(rig.clinic, 'GET', `/api/patients/${rig.patientId}/sessions`, rig.token)) as unknown[]).length;
+    const page = await ctx.newPage();
+    // The server refuses every upload as it would for a pump it does not know yet.
+    await page.route('**/api/sessions', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'unknown-pump', message: `no implanted pump with serial ${SERIAL}: record the implant first`, issues: [] }) }));
+    await page.goto(appUrl);
+    if ((await page.getByRole('button', { name: 'Sign in' }).count()) > 0) {
+      await page.getByLabel('User').fill('clinician');
+      await page.getByLabel('Password').fill('thecal-demo-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    for (let i = 0; i < 2; i++) {
+      await connect(page);
+      await page.getByRole('button', { name: 'End session and upload' }).click();
+      await page.getByRole('heading', { name: 'Connect to a pump' }).waitFor({ timeout: 20_000 });
+    }
+    await waitForText(page, 'queue', /Uploads waiting: 0, refused by the server: 2/);
+    const panel = page.getByTestId('refused-uploads');
+    await panel.locator('summary').click();
+    assert.match(await panel.innerText(), /record the implant first/);
+    await panel.getByRole('button', { name: 'Discard…' }).first().click();
+    await panel.getByRole('button', { name: 'Discard for good' }).click();
+    await waitForText(page, 'queue', /Uploads waiting: 0, refused by the server: 1/);
+    // Put right (here: the server takes it again), then sent once more from the panel.
+    await page.unroute('**/api/sessions');
+    await panel.getByRole('button', { name: 'Send again' }).click();
+    await waitForText(page, 'queue', /^Uploads waiting: 0$/);
+    assert.equal(await page.getByTestId('refused-uploads').count(), 0);
+    const after = ((await api(rig.clinic, 'GET', `/api/patients/${rig.patientId}/sessions`, rig.token)) as unknown[]).length;
+    assert.equal(after, before + 1, 'the one sent again is stored, the discarded one is not');
+    await page.close();
+  });
 });
 
 /** Waits for the Finish screen's outcome; a refusal or a lost link fails the test with the screen's words. */

@@ -10,7 +10,8 @@ import { Finish, type Proposal } from './Finish.tsx';
 import { PumpLink, clearJournal, readJournal, type Interrogated, type Journal } from './pump-link.ts';
 import { Summary } from './Summary.tsx';
 import { queueSession } from './session-upload.ts';
-import { flushQueue, listQueue, onQueueChange } from './upload-queue.ts';
+import { discardUpload, flushQueue, listQueue, onQueueChange, retryUpload, type QueuedUpload } from './upload-queue.ts';
+import { RefusedUploads } from './RefusedUploads.tsx';
 import {
   AlarmsWorkflow,
   ClinicianBolusWorkflow,
@@ -41,11 +42,15 @@ export function App() {
   const [interrupted, setInterrupted] = useState<Journal | null>(null);
   const [done, setDone] = useState<string[]>([]);
   const [queue, setQueue] = useState({ waiting: 0, rejected: 0, lastError: null as string | null });
+  const [refused, setRefused] = useState<QueuedUpload[]>([]);
   const main = useRef<HTMLElement>(null);
 
   const refreshQueue = useCallback(() => {
     void listQueue()
-      .then((q) => setQueue({ waiting: q.filter((i) => i.state === 'waiting').length, rejected: q.filter((i) => i.state === 'rejected').length, lastError: q.find((i) => i.lastError !== null)?.lastError ?? null }))
+      .then((q) => {
+        setQueue({ waiting: q.filter((i) => i.state === 'waiting').length, rejected: q.filter((i) => i.state === 'rejected').length, lastError: q.find((i) => i.lastError !== null)?.lastError ?? null });
+        setRefused(q.filter((i) => i.state === 'rejected'));
+      })
       .catch(() => {});
   }, []);
   useEffect(() => {
@@ -106,6 +111,7 @@ export function App() {
           {queue.rejected > 0 && `, refused by the server: ${queue.rejected}`}
           {queue.waiting > 0 && queue.lastError !== null && ` (last try: ${queue.lastError})`}
         </p>
+        <RefusedUploads items={refused} onRetry={(id) => void retryUpload(id).catch(() => {})} onDiscard={(id) => void discardUpload(id).catch(() => {})} />
       </header>
       {data !== null && link !== null && (
         <nav aria-label="Workflows" className="workflows">

@@ -64,6 +64,24 @@ function notify(): void {
   for (const f of listeners) f();
 }
 
+/**
+ * A refused upload back in line, for when what the server objected to has been put right (the
+ * implant recorded at the clinic, say); it is sent at once.
+ */
+export async function retryUpload(id: string): Promise<void> {
+  const item = (await listQueue()).find((i) => i.id === id);
+  if (item === undefined) return;
+  await tx('readwrite', (s) => s.put({ ...item, state: 'waiting' as const, lastError: null }));
+  notify();
+  await flushQueue();
+}
+
+/** Drop an upload for good: only ever at the clinician's explicit request, for a refused one. */
+export async function discardUpload(id: string): Promise<void> {
+  await tx('readwrite', (s) => s.delete(id));
+  notify();
+}
+
 let flushing: Promise<{ sent: number; waiting: number }> | null = null;
 
 /** Send what waits, oldest first; stops at the first network failure (the server is away). */
