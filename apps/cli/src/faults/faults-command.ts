@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
 import { FAULT_KINDS, parseFault } from '@thecal/virtual-pump';
 import { buildFaultTable, type FaultTable } from './campaign.ts';
 import { faultTableMarkdown } from './render.ts';
@@ -75,12 +76,24 @@ export async function injectCommand(pumpUrl: string, text: string, io: { out: (s
 }
 
 export async function faultsCommand(opts: FaultsOptions, print: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const table: FaultTable = await buildFaultTable({
-    patientFactory,
-    patientModel: PATIENT_MODEL_NAME,
-    onRow: (row, done, total) => print(`\r  faults: ${done}/${total} ${row.caseId} at ${row.rateNlPerDay} nL/day${' '.repeat(20)}`),
-  });
-  print('\n');
+  // A bar on a terminal; in a log (CI), a line every eight rows.
+  const bar = process.stderr.isTTY ? new SingleBar({ format: 'faults [{bar}] {value}/{total} fault x rate runs | {row}', stream: process.stderr }, Presets.shades_classic) : null;
+  let table: FaultTable;
+  try {
+    table = await buildFaultTable({
+      patientFactory,
+      patientModel: PATIENT_MODEL_NAME,
+      onRow: (row, done, total) => {
+        const what = `${row.caseId} at ${row.rateNlPerDay} nL/day`;
+        if (bar !== null) {
+          if (done === 1) bar.start(total, 0, { row: what });
+          bar.update(done, { row: what });
+        } else if (done % 8 === 0 || done === total) print(`  faults: ${done}/${total} (${what})\n`);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
   const md = faultTableMarkdown(table);
   const jsonPath = opts.json ?? (opts.out !== undefined ? opts.out.replace(/\.md$/, '') + '.json' : undefined);
   if (opts.out !== undefined) {
