@@ -35,14 +35,28 @@ onBothDatabases('programming-session uploads', (kind) => {
     pump.advanceTo(T0 + MS_PER_DAY);
     const body = uploadFromPump(pump);
     assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body })).statusCode, 201);
+    const stored = async (s: string) => Number((await c.ctx.db.selectFrom('log_records').select((eb) => eb.fn.countAll().as('n')).where('pump_serial', '=', s).executeTakeFirstOrThrow()).n);
+    const held = await stored(serial);
     const tampered = structuredClone(body);
     (tampered.eventLog as { data: Record<string, unknown> }[])[0]!.data['tampered'] = true;
     const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: tampered });
     assert.equal(r.statusCode, 409, r.body);
+    assert.equal(await stored(serial), held, 'the refused upload added no record');
     const stranger = programmedPump(`NOPE-${kind}`);
     const u = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: uploadFromPump(stranger) });
     assert.equal(u.statusCode, 409);
     assert.match(u.json().message, /no implanted pump/);
+    assert.equal(await stored(`NOPE-${kind}`), 0);
+    // The implant says thecal-40; an upload saying thecal-20 is refused and stores nothing either.
+    const other = structuredClone(body);
+    (other.status as { model: string; log: { eventNextSeq: number } }).model = 'thecal-20';
+    (other.status as { log: { eventNextSeq: number } }).log.eventNextSeq += 5000;
+    (other.eventLog as { seq: number }[]).forEach((x) => (x.seq += 5000));
+    other.snapshot = null;
+    const m = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: other });
+    assert.equal(m.statusCode, 409, m.body);
+    assert.equal(m.json().error ?? m.json().code, 'model-mismatch');
+    assert.equal(await stored(serial), held);
   });
 
   it('overlapping log pages from successive sessions merge without duplicates; gaps are counted', async () => {

@@ -7,8 +7,9 @@
  *
  * The rows are derived once, here in TypeScript; only the way they are written differs. SQLite
  * (in-process, no round trips) runs a short transaction of plain statements. PostgreSQL runs ONE
- * statement of writable CTEs, which is atomic on its own: no BEGIN, no COMMIT, one round trip
- * whatever the upload holds — the wait that bounded the ingest rate.
+ * statement of writable CTEs, which is atomic on its own and finds the implant itself: no look-up
+ * first, no BEGIN, no COMMIT, one round trip whatever the upload holds — the wait that bounded the
+ * ingest rate.
  */
 import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
@@ -37,27 +38,17 @@ export function uploadHash(u: UploadInputT): string {
 }
 
 export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, uploadedBy: string, nowMs: number): Promise<IngestResult> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return ingestInOneStatement(db, u, uploadedBy, nowMs);
   const serial = u.status.serial;
   const key = { serial, eventNextSeq: u.status.log.eventNextSeq, therapyNextSeq: u.status.log.therapyNextSeq };
-  // Both look-ups at once (one round trip's wait on PostgreSQL); they are answered in the same order as before.
-  const [implant, existing] = await Promise.all([
-    db.selectFrom('implants').select(['patient_id', 'pump_model']).where('pump_serial', '=', serial).where('explanted_at_ms', 'is', null).executeTakeFirst(),
-    findSession(db, key),
-  ]);
-  if (implant === undefined) throw new HttpError(409, 'unknown-pump', `no implanted pump with serial ${serial}: record the implant first`, [{ path: 'body.status.serial', message: 'no implant with this serial' }]);
-  if (implant.pump_model !== u.status.model) throw new HttpError(409, 'model-mismatch', `pump ${serial} is recorded as ${implant.pump_model}, the upload says ${u.status.model}`, [{ path: 'body.status.model', message: 'differs from the implant record' }]);
-  // The forecast runs before any write: it is pure computation and may take milliseconds.
-  let forecast: Forecast;
-  try {
-    forecast = u.snapshot !== null ? forecastFromSnapshot(u.snapshot as unknown as PumpSnapshot) : forecastFromStatus(u.status);
-  } catch (e) {
-    throw new HttpError(400, 'validation-failed', `body.snapshot: the pump core cannot restore it: ${(e as Error).message}`, [{ path: 'body.snapshot', message: (e as Error).message }]);
-  }
+  const [implant, existing] = await Promise.all([currentImplant(db, serial), findSession(db, key)]);
+  checkImplant(u, implant);
+  const forecast = forecastOf(u);
   const hash = uploadHash(u);
   if (existing !== undefined) return answerRetry(existing, hash, implant.patient_id);
   const rows = deriveRows(u, implant.patient_id, uploadedBy, nowMs, hash, forecast);
   try {
-    const missed = db.getExecutor().adapter instanceof PostgresAdapter ? await storeInOneStatement(db, rows) : await db.transaction().execute((trx) => storeInTransaction(trx, rows));
+    const missed = await db.transaction().execute((trx) => storeInTransaction(trx, rows));
     return { sessionId: rows.session.id, patientId: implant.patient_id, duplicate: false, recordsReceived: rows.session.records_received, recordsMissed: missed, forecast };
   } catch (e) {
     // Two copies of one upload raced: the loser finds the winner's session.
@@ -67,10 +58,60 @@ export async function ingestUpload(db: Kysely<Database>, u: UploadInputT, upload
   }
 }
 
+/**
+ * PostgreSQL: no look-up first. The statement finds the implant itself and writes nothing without
+ * one; a retry or a conflicting upload fails it on the session's unique key (so it writes nothing
+ * either) and is answered from the stored session. The usual upload is one round trip.
+ */
+async function ingestInOneStatement(db: Kysely<Database>, u: UploadInputT, uploadedBy: string, nowMs: number, attempt = 0): Promise<IngestResult> {
+  const serial = u.status.serial;
+  const key = { serial, eventNextSeq: u.status.log.eventNextSeq, therapyNextSeq: u.status.log.therapyNextSeq };
+  const forecast = forecastOf(u);
+  const hash = uploadHash(u);
+  // The statement puts the implant's patient in every row; none is known here.
+  const rows = deriveRows(u, '', uploadedBy, nowMs, hash, forecast);
+  let stored: { patientId: string; missed: number } | null;
+  try {
+    stored = await storeInOneStatement(db, rows, u.status.model);
+  } catch (e) {
+    const existing = await findSession(db, key);
+    if (existing !== undefined) return answerRetry(existing, hash, existing.patient_id);
+    throw e;
+  }
+  if (stored === null) {
+    // Nothing written: say why, from the implant record as it is now.
+    const implant = await currentImplant(db, serial);
+    checkImplant(u, implant);
+    // The implant was recorded between the statement and this look-up: once more.
+    if (attempt > 0) throw new HttpError(409, 'unknown-pump', `the implant of pump ${serial} changed during the upload: send it again`);
+    return ingestInOneStatement(db, u, uploadedBy, nowMs, attempt + 1);
+  }
+  return { sessionId: rows.session.id, patientId: stored.patientId, duplicate: false, recordsReceived: rows.session.records_received, recordsMissed: stored.missed, forecast };
+}
+
+function currentImplant(db: Kysely<Database>, serial: string) {
+  return db.selectFrom('implants').select(['patient_id', 'pump_model']).where('pump_serial', '=', serial).where('explanted_at_ms', 'is', null).executeTakeFirst();
+}
+
+function checkImplant(u: UploadInputT, implant: { patient_id: string; pump_model: string } | undefined): asserts implant is { patient_id: string; pump_model: string } {
+  const serial = u.status.serial;
+  if (implant === undefined) throw new HttpError(409, 'unknown-pump', `no implanted pump with serial ${serial}: record the implant first`, [{ path: 'body.status.serial', message: 'no implant with this serial' }]);
+  if (implant.pump_model !== u.status.model) throw new HttpError(409, 'model-mismatch', `pump ${serial} is recorded as ${implant.pump_model}, the upload says ${u.status.model}`, [{ path: 'body.status.model', message: 'differs from the implant record' }]);
+}
+
+/** The forecast, before any write: it is pure computation and may take milliseconds. */
+function forecastOf(u: UploadInputT): Forecast {
+  try {
+    return u.snapshot !== null ? forecastFromSnapshot(u.snapshot as unknown as PumpSnapshot) : forecastFromStatus(u.status);
+  } catch (e) {
+    throw new HttpError(400, 'validation-failed', `body.snapshot: the pump core cannot restore it: ${(e as Error).message}`, [{ path: 'body.snapshot', message: (e as Error).message }]);
+  }
+}
+
 async function findSession(db: Kysely<Database>, k: { serial: string; eventNextSeq: number; therapyNextSeq: number }) {
   return db
     .selectFrom('programming_sessions')
-    .select(['id', 'content_hash', 'records_received', 'records_missed'])
+    .select(['id', 'patient_id', 'content_hash', 'records_received', 'records_missed'])
     .where('pump_serial', '=', k.serial)
     .where('event_next_seq', '=', k.eventNextSeq)
     .where('therapy_next_seq', '=', k.therapyNextSeq)
@@ -204,51 +245,54 @@ function missedBefore(held: readonly { log: string; maxSeq: unknown }[], firstSe
 }
 
 /**
- * PostgreSQL: the whole upload as one statement. Every part of a statement sees the snapshot from
- * before it, so "held" is what was stored before this upload and the UPDATE touches only alarms
- * stored by earlier uploads (the new ones carry their end already). The rows travel as JSON text
+ * PostgreSQL: the whole upload as one statement. It finds the pump's current implant of the
+ * uploaded model itself (imp) and, without one, writes nothing and returns null. Every part of a
+ * statement sees the snapshot from before it, so "held" is what was stored before this upload and
+ * the UPDATE touches only alarms stored by earlier uploads (the new ones carry their end already). The rows travel as JSON text
  * parameters that PostgreSQL unpacks in C; data_json keeps each record's own text because the json
  * type preserves it. The session's foreign keys are checked at the end of the statement, when all
  * rows exist; a raced duplicate fails the whole statement on the session's unique key.
  */
-async function storeInOneStatement(db: Kysely<Database>, r: UploadRows): Promise<number> {
+async function storeInOneStatement(db: Kysely<Database>, r: UploadRows, model: string): Promise<{ patientId: string; missed: number } | null> {
   const s = r.session;
   const f = r.forecast;
   const firstEvent = r.firstSeq.event;
   const firstTherapy = r.firstSeq.therapy;
-  const result = await sql<{ missed: number | string }>`${sql.raw(PREPARED)} with held as (select log, max(seq) as max_seq from log_records where pump_serial = ${r.serial} group by log),
+  const result = await sql<{ missed: number | string; patient_id: string | null }>`${sql.raw(PREPARED)} with imp as (select patient_id from implants where pump_serial = ${r.serial} and explanted_at_ms is null and pump_model = ${model}),
+    held as (select log, max(seq) as max_seq from log_records where pump_serial = ${r.serial} group by log),
     missed as (select
       (case when cast(${firstEvent} as bigint) is null then 0 else greatest(0, cast(${firstEvent} as bigint) - coalesce((select max_seq from held where log = 'event'), 0) - 1) end)
       + (case when cast(${firstTherapy} as bigint) is null then 0 else greatest(0, cast(${firstTherapy} as bigint) - coalesce((select max_seq from held where log = 'therapy'), 0) - 1) end) as missed),
     records as (insert into log_records (pump_serial, log, seq, patient_id, utc_ms, utc_offset_ms, type, data_json)
-      select ${r.serial}, x.log, x.seq, ${r.patientId}, x.utc_ms, x.utc_offset_ms, x.type, x.data::text
-      from json_to_recordset(${JSON.stringify(r.records)}::json) as x(log text, seq bigint, utc_ms bigint, utc_offset_ms bigint, type text, data json)
+      select ${r.serial}, x.log, x.seq, imp.patient_id, x.utc_ms, x.utc_offset_ms, x.type, x.data::text
+      from json_to_recordset(${JSON.stringify(r.records)}::json) as x(log text, seq bigint, utc_ms bigint, utc_offset_ms bigint, type text, data json) cross join imp
       on conflict (pump_serial, log, seq) do nothing),
     refills as (insert into refills (id, patient_id, pump_serial, refilled_at_ms, drug_id, concentration_mcg_per_ml, expected_residual_nl, withdrawn_nl, filled_nl, discrepancy_nl, discrepancy_flagged, reviewed_at_ms, reviewed_by, source, source_key, recorded_by)
-      select x.id, x.patient_id, x.pump_serial, x.refilled_at_ms, x.drug_id, x.concentration_mcg_per_ml, x.expected_residual_nl, x.withdrawn_nl, x.filled_nl, x.discrepancy_nl, x.discrepancy_flagged, x.reviewed_at_ms, x.reviewed_by, x.source, x.source_key, x.recorded_by
-      from json_to_recordset(${JSON.stringify(r.refills)}::json) as x(id text, patient_id text, pump_serial text, refilled_at_ms bigint, drug_id text, concentration_mcg_per_ml integer, expected_residual_nl bigint, withdrawn_nl bigint, filled_nl bigint, discrepancy_nl bigint, discrepancy_flagged integer, reviewed_at_ms bigint, reviewed_by text, source text, source_key text, recorded_by text)
+      select x.id, imp.patient_id, x.pump_serial, x.refilled_at_ms, x.drug_id, x.concentration_mcg_per_ml, x.expected_residual_nl, x.withdrawn_nl, x.filled_nl, x.discrepancy_nl, x.discrepancy_flagged, x.reviewed_at_ms, x.reviewed_by, x.source, x.source_key, x.recorded_by
+      from json_to_recordset(${JSON.stringify(r.refills)}::json) as x(id text, patient_id text, pump_serial text, refilled_at_ms bigint, drug_id text, concentration_mcg_per_ml integer, expected_residual_nl bigint, withdrawn_nl bigint, filled_nl bigint, discrepancy_nl bigint, discrepancy_flagged integer, reviewed_at_ms bigint, reviewed_by text, source text, source_key text, recorded_by text) cross join imp
       on conflict (source_key) do nothing),
     raised as (insert into alarms (id, patient_id, pump_serial, code, critical, raised_at_ms, resolved_at_ms, reviewed_at_ms, reviewed_by, source_key)
-      select x.id, x.patient_id, x.pump_serial, x.code, x.critical, x.raised_at_ms, x.resolved_at_ms, x.reviewed_at_ms, x.reviewed_by, x.source_key
-      from json_to_recordset(${JSON.stringify(r.raised)}::json) as x(id text, patient_id text, pump_serial text, code text, critical integer, raised_at_ms bigint, resolved_at_ms bigint, reviewed_at_ms bigint, reviewed_by text, source_key text)
+      select x.id, imp.patient_id, x.pump_serial, x.code, x.critical, x.raised_at_ms, x.resolved_at_ms, x.reviewed_at_ms, x.reviewed_by, x.source_key
+      from json_to_recordset(${JSON.stringify(r.raised)}::json) as x(id text, patient_id text, pump_serial text, code text, critical integer, raised_at_ms bigint, resolved_at_ms bigint, reviewed_at_ms bigint, reviewed_by text, source_key text) cross join imp
       on conflict (source_key) do nothing),
     ended as (update alarms a set resolved_at_ms = coalesce(
         (select e.at_ms from json_to_recordset(${JSON.stringify(r.ending.resolvedAt)}::json) as e(code text, at_ms bigint) where e.code = a.code and a.raised_at_ms <= e.at_ms),
         cast(${r.ending.pumpUtcMs} as bigint))
-      where a.pump_serial = ${r.serial} and a.resolved_at_ms is null
+      where a.pump_serial = ${r.serial} and a.resolved_at_ms is null and exists (select 1 from imp)
         and a.code not in (select value from json_array_elements_text(${JSON.stringify(r.ending.activeCodes)}::json))),
     session as (insert into programming_sessions (id, patient_id, pump_serial, interrogated_at_ms, uploaded_at_ms, uploaded_by, event_next_seq, therapy_next_seq, content_hash, status_json, snapshot_json, records_received, records_missed)
-      select ${s.id}, ${s.patient_id}, ${s.pump_serial}, cast(${s.interrogated_at_ms} as bigint), cast(${s.uploaded_at_ms} as bigint), ${s.uploaded_by}, cast(${s.event_next_seq} as bigint), cast(${s.therapy_next_seq} as bigint), ${s.content_hash}, ${s.status_json}, ${s.snapshot_json}, cast(${s.records_received} as integer), missed.missed
-      from missed),
+      select ${s.id}, imp.patient_id, ${s.pump_serial}, cast(${s.interrogated_at_ms} as bigint), cast(${s.uploaded_at_ms} as bigint), ${s.uploaded_by}, cast(${s.event_next_seq} as bigint), cast(${s.therapy_next_seq} as bigint), ${s.content_hash}, ${s.status_json}, ${s.snapshot_json}, cast(${s.records_received} as integer), missed.missed
+      from missed cross join imp),
     forecast as (insert into forecasts (patient_id, session_id, computed_at_ms, from_ms, low_reservoir_at_ms, empty_at_ms, next_refill_by_ms, eri_at_ms, replace_by_ms, method)
-      values (${f.patient_id}, ${f.session_id}, cast(${f.computed_at_ms} as bigint), cast(${f.from_ms} as bigint), cast(${f.low_reservoir_at_ms} as bigint), cast(${f.empty_at_ms} as bigint), cast(${f.next_refill_by_ms} as bigint), cast(${f.eri_at_ms} as bigint), cast(${f.replace_by_ms} as bigint), ${f.method})
+      select imp.patient_id, ${f.session_id}, cast(${f.computed_at_ms} as bigint), cast(${f.from_ms} as bigint), cast(${f.low_reservoir_at_ms} as bigint), cast(${f.empty_at_ms} as bigint), cast(${f.next_refill_by_ms} as bigint), cast(${f.eri_at_ms} as bigint), cast(${f.replace_by_ms} as bigint), ${f.method} from imp
       on conflict (patient_id) do update set ${sql.join(Object.entries(ERI_SHIFT_SET).map(([column, value]) => sql`${sql.ref(column)} = ${value}`))},
         session_id = excluded.session_id, computed_at_ms = excluded.computed_at_ms, from_ms = excluded.from_ms,
         low_reservoir_at_ms = excluded.low_reservoir_at_ms, empty_at_ms = excluded.empty_at_ms, next_refill_by_ms = excluded.next_refill_by_ms,
         eri_at_ms = excluded.eri_at_ms, replace_by_ms = excluded.replace_by_ms, method = excluded.method
       where forecasts.from_ms <= excluded.from_ms)
-    select missed from missed`.execute(db);
-  return Number(result.rows[0]?.missed ?? 0);
+    select missed.missed, imp.patient_id from missed cross join imp`.execute(db);
+  const row = result.rows[0];
+  return row === undefined || row.patient_id === null ? null : { patientId: row.patient_id, missed: Number(row.missed) };
 }
 
 /** SQLite: plain statements in one transaction (in-process: a statement costs no round trip). */
