@@ -59,6 +59,26 @@ onBothDatabases('programming-session uploads', (kind) => {
     assert.equal(await stored(serial), held);
   });
 
+  it('refuses log data that is not flat named values, naming the record and the field, and stores nothing', async () => {
+    const c = clinic();
+    const serial = `UP12-${kind}`;
+    await patientWithPump(c, serial);
+    const pump = programmedPump(serial);
+    pump.advanceTo(T0 + MS_PER_DAY);
+    const body = uploadFromPump(pump);
+    (body.eventLog as { data: Record<string, unknown> }[])[1]!.data['nested'] = { a: 1 };
+    const r = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.match(r.json().message, /body\.eventLog\[1\]\.data: field "nested" must be a finite number, a string of at most 200 characters, true\/false or null/);
+    const many = uploadFromPump(pump);
+    (many.eventLog as { data: Record<string, unknown> }[])[0]!.data = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`f${i}`, i]));
+    const m = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: many });
+    assert.equal(m.statusCode, 400);
+    assert.match(m.json().message, /at most 32 fields, got 33/);
+    const rows = await c.ctx.db.selectFrom('log_records').select('seq').where('pump_serial', '=', serial).execute();
+    assert.equal(rows.length, 0);
+  });
+
   it('overlapping log pages from successive sessions merge without duplicates; gaps are counted', async () => {
     const c = clinic();
     const serial = `UP3-${kind}`;
