@@ -9,6 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -252,6 +253,10 @@ describe('the patient app in a phone browser', () => {
     assert.equal(manifest.start_url, '/ptm/');
     assert.equal(manifest.display, 'standalone');
     assert.ok(manifest.icons.some((i) => i.sizes === '512x512'));
+    // The service worker's cache is named after this build, so a new build replaces the old cache.
+    const indexHtml = Buffer.from(await (await fetch(`${rig.clinicUrl}/ptm/index.html`)).arrayBuffer());
+    const sw = await (await fetch(`${rig.clinicUrl}/ptm/sw.js`)).text();
+    assert.ok(sw.includes(`'thecal-ptm-shell-${createHash('sha256').update(indexHtml).digest('hex').slice(0, 12)}'`), 'sw.js names its cache after the built index.html');
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await context.setOffline(true);
     await testId('network').filter({ hasText: 'You are offline' }).waitFor(WAIT);

@@ -2,7 +2,8 @@
 // styles, the manifest and icons) so the app opens with no network. The API and the pump are never
 // cached: what the pump says is only ever read from the pump, and clinic data goes through the
 // app's own outbox.
-const CACHE = 'thecal-ptm-shell-v1';
+// Replaced at build time by the build's version (vite.config.ts), so each build has its own cache.
+const CACHE = 'thecal-ptm-shell-dev';
 const SCOPE = new URL(self.registration.scope).pathname; // "/ptm/"
 const STATIC = ['', 'index.html', 'manifest.webmanifest', 'icon.svg', 'icon-192.png', 'icon-512.png'].map((p) => SCOPE + p);
 
