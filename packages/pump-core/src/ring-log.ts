@@ -17,6 +17,22 @@ export interface LogRecord<T extends string = string> {
 }
 
 type LogData = Readonly<Record<string, number | string | boolean | null>>;
+export type LogValue = number | string | boolean | null;
+
+/** The most values a record pushed by layout (pushFields) can have. */
+export const LOG_LAYOUT_MAX_FIELDS = 5;
+
+/**
+ * The keys of one kind of record's data, in order, known in advance: a record of that kind can be
+ * pushed as its values (RingLog.pushFields), and its data object is built only when it is read.
+ */
+export class LogLayout {
+  readonly keys: readonly string[];
+  constructor(keys: readonly string[]) {
+    if (keys.length > LOG_LAYOUT_MAX_FIELDS) throw new RangeError(`a log layout has at most ${LOG_LAYOUT_MAX_FIELDS} keys, got ${keys.length}`);
+    this.keys = [...keys];
+  }
+}
 
 export class RingLog<T extends string = string> {
   readonly capacity: number;
@@ -26,6 +42,16 @@ export class RingLog<T extends string = string> {
   private readonly offsets: Float64Array;
   private readonly types: (T | undefined)[];
   private readonly datas: (LogData | undefined)[];
+  /**
+   * For a record pushed by layout: its layout, and its values in LOG_LAYOUT_MAX_FIELDS columns per
+   * slot (numbers in `nums`; strings, booleans and null in `refs`, where undefined means "a number").
+   * A data object kept for every record outlived the young generation (the therapy log holds about
+   * two years of a patient's boluses), so each scavenge copied them all: values in columns are not
+   * objects to copy. The columns are made on the first such push.
+   */
+  private readonly layouts: (LogLayout | undefined)[];
+  private nums: Float64Array | null = null;
+  private refs: (LogValue | undefined)[] | null = null;
   /**
    * Records handed in by fromRecords (restored from memory), kept as they came so a read returns
    * exactly what was restored, whatever its shape; null until a restore puts one there.
@@ -41,6 +67,7 @@ export class RingLog<T extends string = string> {
     this.offsets = new Float64Array(capacity);
     this.types = new Array<T | undefined>(capacity).fill(undefined);
     this.datas = new Array<LogData | undefined>(capacity).fill(undefined);
+    this.layouts = new Array<LogLayout | undefined>(capacity).fill(undefined);
     this.nextSeq = nextSeq;
   }
 
@@ -58,8 +85,62 @@ export class RingLog<T extends string = string> {
     this.offsets[slot] = utcOffsetMs;
     this.types[slot] = type;
     this.datas[slot] = data;
+    this.layouts[slot] = undefined;
     if (this.restored !== null) this.restored[slot] = undefined;
     this.nextSeq += 1;
+  }
+
+  /**
+   * push() of a record whose data has `layout`'s keys, given as values in the same order: reads
+   * give the same record as push(utcMs, utcOffsetMs, type, { [keys[0]]: a, ... }) would have.
+   * Values past the layout's keys are ignored.
+   */
+  pushFields(utcMs: number, utcOffsetMs: number, type: T, layout: LogLayout, a?: LogValue, b?: LogValue, c?: LogValue, d?: LogValue, e?: LogValue): void {
+    const slot = this.nextSeq % this.capacity;
+    this.seqs[slot] = this.nextSeq;
+    this.utcs[slot] = utcMs;
+    this.offsets[slot] = utcOffsetMs;
+    this.types[slot] = type;
+    this.datas[slot] = undefined;
+    this.layouts[slot] = layout;
+    if (this.restored !== null) this.restored[slot] = undefined;
+    const nums = this.nums ?? (this.nums = new Float64Array(this.capacity * LOG_LAYOUT_MAX_FIELDS));
+    const refs = this.refs ?? (this.refs = new Array<LogValue | undefined>(this.capacity * LOG_LAYOUT_MAX_FIELDS).fill(undefined));
+    // Every column of the slot is written, so nothing of the record it replaces stays referenced.
+    const k = slot * LOG_LAYOUT_MAX_FIELDS;
+    if (typeof a === 'number') {
+      nums[k] = a;
+      refs[k] = undefined;
+    } else refs[k] = a;
+    if (typeof b === 'number') {
+      nums[k + 1] = b;
+      refs[k + 1] = undefined;
+    } else refs[k + 1] = b;
+    if (typeof c === 'number') {
+      nums[k + 2] = c;
+      refs[k + 2] = undefined;
+    } else refs[k + 2] = c;
+    if (typeof d === 'number') {
+      nums[k + 3] = d;
+      refs[k + 3] = undefined;
+    } else refs[k + 3] = d;
+    if (typeof e === 'number') {
+      nums[k + 4] = e;
+      refs[k + 4] = undefined;
+    } else refs[k + 4] = e;
+    this.nextSeq += 1;
+  }
+
+  /** The data object of a record pushed by layout, built now (its keys in the layout's order). */
+  private dataOf(slot: number, layout: LogLayout): LogData {
+    const data: Record<string, LogValue> = {};
+    const k = slot * LOG_LAYOUT_MAX_FIELDS;
+    const keys = layout.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const ref = this.refs?.[k + i];
+      data[keys[i] as string] = ref !== undefined ? ref : (this.nums?.[k + i] ?? 0);
+    }
+    return data;
   }
 
   /** Sequence number the next record will get. */
@@ -87,7 +168,9 @@ export class RingLog<T extends string = string> {
         out.push(r);
         continue;
       }
-      out.push({ seq, utcMs: this.utcs[slot] ?? 0, utcOffsetMs: this.offsets[slot] ?? 0, type: this.types[slot] as T, data: this.datas[slot] as LogData });
+      const layout = this.layouts[slot];
+      const data = layout === undefined ? (this.datas[slot] as LogData) : this.dataOf(slot, layout);
+      out.push({ seq, utcMs: this.utcs[slot] ?? 0, utcOffsetMs: this.offsets[slot] ?? 0, type: this.types[slot] as T, data });
     }
     return out;
   }
