@@ -1249,13 +1249,18 @@ export class Pump {
   }
 
   /**
-   * creditBetween(table, local, local + spanMs), taken from the cached step when the span ends
+   * creditBetween(table, local, local + spanMs), taken from the step at `local` (stepAt's cache) when the span ends
    * inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
    * prefix sums are exact integers too, so both give the same number; past that (a mean above
    * about 14.9 mL/day) it is always computed.
    */
   private basalCreditAhead(table: WeekTable, local: number, spanMs: number): number {
-    if (table === this.stepTable && table.weekCredit <= SAFE && spanMs >= 0 && local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    if (table.weekCredit <= SAFE && spanMs >= 0) {
+      // Bring the cached step up to `local` first: a command on a step boundary (the delivery loop
+      // stops there with the step before still cached) would otherwise always take the long way.
+      this.stepAt(table, local);
+      if (local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    }
     return creditBetween(table, local, local + spanMs);
   }
 
