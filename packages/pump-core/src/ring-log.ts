@@ -41,15 +41,15 @@ export class RingLog<T extends string = string> {
   private readonly utcs: Float64Array;
   private readonly offsets: Float64Array;
   private readonly types: (T | undefined)[];
-  private readonly datas: (LogData | undefined)[];
+  /** A record's data object, or for a record pushed by layout (pushFields) its layout. */
+  private readonly datas: (LogData | LogLayout | undefined)[];
   /**
-   * For a record pushed by layout: its layout, and its values in LOG_LAYOUT_MAX_FIELDS columns per
+   * For a record pushed by layout: its values in LOG_LAYOUT_MAX_FIELDS columns per
    * slot (numbers in `nums`; strings, booleans and null in `refs`, where undefined means "a number").
    * A data object kept for every record outlived the young generation (the therapy log holds about
    * two years of a patient's boluses), so each scavenge copied them all: values in columns are not
    * objects to copy. The columns are made on the first such push.
    */
-  private readonly layouts: (LogLayout | undefined)[];
   private nums: Float64Array | null = null;
   private refs: (LogValue | undefined)[] | null = null;
   /**
@@ -66,8 +66,7 @@ export class RingLog<T extends string = string> {
     this.utcs = new Float64Array(capacity);
     this.offsets = new Float64Array(capacity);
     this.types = new Array<T | undefined>(capacity).fill(undefined);
-    this.datas = new Array<LogData | undefined>(capacity).fill(undefined);
-    this.layouts = new Array<LogLayout | undefined>(capacity).fill(undefined);
+    this.datas = new Array<LogData | LogLayout | undefined>(capacity).fill(undefined);
     this.nextSeq = nextSeq;
   }
 
@@ -85,7 +84,6 @@ export class RingLog<T extends string = string> {
     this.offsets[slot] = utcOffsetMs;
     this.types[slot] = type;
     this.datas[slot] = data;
-    this.layouts[slot] = undefined;
     if (this.restored !== null) this.restored[slot] = undefined;
     this.nextSeq += 1;
   }
@@ -101,8 +99,7 @@ export class RingLog<T extends string = string> {
     this.utcs[slot] = utcMs;
     this.offsets[slot] = utcOffsetMs;
     this.types[slot] = type;
-    this.datas[slot] = undefined;
-    this.layouts[slot] = layout;
+    this.datas[slot] = layout;
     if (this.restored !== null) this.restored[slot] = undefined;
     const nums = this.nums ?? (this.nums = new Float64Array(this.capacity * LOG_LAYOUT_MAX_FIELDS));
     const refs = this.refs ?? (this.refs = new Array<LogValue | undefined>(this.capacity * LOG_LAYOUT_MAX_FIELDS).fill(undefined));
@@ -168,8 +165,8 @@ export class RingLog<T extends string = string> {
         out.push(r);
         continue;
       }
-      const layout = this.layouts[slot];
-      const data = layout === undefined ? (this.datas[slot] as LogData) : this.dataOf(slot, layout);
+      const stored = this.datas[slot];
+      const data = stored instanceof LogLayout ? this.dataOf(slot, stored) : (stored as LogData);
       out.push({ seq, utcMs: this.utcs[slot] ?? 0, utcOffsetMs: this.offsets[slot] ?? 0, type: this.types[slot] as T, data });
     }
     return out;
