@@ -48,10 +48,13 @@ export class RingLog<T extends string = string> {
    * slot (numbers in `nums`; strings, booleans and null in `refs`, where undefined means "a number").
    * A data object kept for every record outlived the young generation (the therapy log holds about
    * two years of a patient's boluses), so each scavenge copied them all: values in columns are not
-   * objects to copy. The columns are made on the first such push.
+   * objects to copy. The columns are made on the first such push and grow with the slots written
+   * (a young pump, or one that pushes a record by layout only once a day, keeps them small).
    */
   private nums: Float64Array | null = null;
   private refs: (LogValue | undefined)[] | null = null;
+  /** Slots the value columns have room for (0 until the first pushFields). */
+  private columnSlots = 0;
   /**
    * Records handed in by fromRecords (restored from memory), kept as they came so a read returns
    * exactly what was restored, whatever its shape; null until a restore puts one there.
@@ -101,8 +104,9 @@ export class RingLog<T extends string = string> {
     this.types[slot] = type;
     this.datas[slot] = layout;
     if (this.restored !== null) this.restored[slot] = undefined;
-    const nums = this.nums ?? (this.nums = new Float64Array(this.capacity * LOG_LAYOUT_MAX_FIELDS));
-    const refs = this.refs ?? (this.refs = new Array<LogValue | undefined>(this.capacity * LOG_LAYOUT_MAX_FIELDS).fill(undefined));
+    if (slot >= this.columnSlots) this.growColumns(slot);
+    const nums = this.nums as Float64Array;
+    const refs = this.refs as (LogValue | undefined)[];
     // Every column of the slot is written, so nothing of the record it replaces stays referenced.
     const k = slot * LOG_LAYOUT_MAX_FIELDS;
     if (typeof a === 'number') {
@@ -126,6 +130,20 @@ export class RingLog<T extends string = string> {
       refs[k + 4] = undefined;
     } else refs[k + 4] = e;
     this.nextSeq += 1;
+  }
+
+  /** Room in the value columns up to `slot` at least (doubling, at most the capacity), keeping what they hold. */
+  private growColumns(slot: number): void {
+    let slots = Math.max(64, this.columnSlots);
+    while (slots <= slot) slots *= 2;
+    slots = Math.min(slots, this.capacity);
+    const nums = new Float64Array(slots * LOG_LAYOUT_MAX_FIELDS);
+    const refs = new Array<LogValue | undefined>(slots * LOG_LAYOUT_MAX_FIELDS).fill(undefined);
+    if (this.nums !== null) nums.set(this.nums);
+    if (this.refs !== null) for (let i = 0; i < this.refs.length; i++) refs[i] = this.refs[i];
+    this.nums = nums;
+    this.refs = refs;
+    this.columnSlots = slots;
   }
 
   /** The data object of a record pushed by layout, built now (its keys in the layout's order). */
