@@ -27,14 +27,6 @@ import {
 import { quiescentUj, quiescentUjAtMost, dailyDrawUj } from './battery.ts';
 import { NO_LEAKAGE, changeLeakage, hardwareFaultProblem, leakageDrawnUj, type HardwareFault, type LeakageState } from './hardware-faults.ts';
 import { LogLayout, RingLog, type LogRecord, type LogValue } from './ring-log.ts';
-
-/**
- * The therapy records written most (every patient bolus and every day), pushed as values: their
- * data objects are built when the log is read, not kept for two years in memory (ring-log.ts).
- */
-const BOLUS_STARTED_DATA = new LogLayout(['commandId', 'volumeNl', 'amountPg', 'durationMs']);
-const BOLUS_ENDED_DATA = new LogLayout(['commandId', 'requestedNl', 'deliveredNl', 'completed', 'why']);
-const DAILY_TOTAL_DATA = new LogLayout(['localDate', 'deliveredNl', 'deliveredPg', 'patientBolusesDelivered', 'patientBolusesDenied']);
 import {
   CRITICAL_ALARMS,
   type AlarmCode,
@@ -48,6 +40,14 @@ import {
   type SuspendReason,
 } from './types.ts';
 import { MS_PER_DAY, MS_PER_MINUTE, NL_PER_ML, amountPg } from './units.ts';
+
+/**
+ * The therapy records written most (every patient bolus and every day), pushed as values: their
+ * data objects are built when the log is read, not kept for two years in memory (ring-log.ts).
+ */
+const BOLUS_STARTED_DATA = new LogLayout(['commandId', 'volumeNl', 'amountPg', 'durationMs']);
+const BOLUS_ENDED_DATA = new LogLayout(['commandId', 'requestedNl', 'deliveredNl', 'completed', 'why']);
+const DAILY_TOTAL_DATA = new LogLayout(['localDate', 'deliveredNl', 'deliveredPg', 'patientBolusesDelivered', 'patientBolusesDenied']);
 
 export type EventType =
   | 'manufactured'
@@ -1249,8 +1249,8 @@ export class Pump {
   }
 
   /**
-   * creditBetween(table, local, local + spanMs), taken from the step at `local` (stepAt's cache) when the span ends
-   * inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
+   * creditBetween(table, local, local + spanMs), taken from the step at `local` (stepAt's cache)
+   * when the span ends inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
    * prefix sums are exact integers too, so both give the same number; past that (a mean above
    * about 14.9 mL/day) it is always computed.
    */
