@@ -18,11 +18,19 @@ export const MORPHINE_MCG_PER_ML = 25_000;
 /** Stage a change set and commit it, acknowledging every soft limit; returns the commit result. */
 export class Programmer {
   private n = 0;
+  /** `${prefix}-${kind}-` of the last kind asked for: a run asks for the same kind over and over. */
+  private stemKind = '';
+  private stem = '';
   constructor(private readonly prefix: string) {}
 
+  /** A new command id, `${prefix}-${kind}-${n}`, built as stem + n: one concatenation, not three. */
   id(kind: string): string {
     this.n += 1;
-    return `${this.prefix}-${kind}-${this.n}`;
+    if (kind !== this.stemKind) {
+      this.stemKind = kind;
+      this.stem = `${this.prefix}-${kind}-`;
+    }
+    return this.stem + this.n;
   }
 
   apply(pump: Pump, atMs: number, changes: ChangeSet): CommandResult {

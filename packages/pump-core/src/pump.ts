@@ -26,7 +26,7 @@ import {
 } from './program.ts';
 import { quiescentUj, quiescentUjAtMost, dailyDrawUj } from './battery.ts';
 import { NO_LEAKAGE, changeLeakage, hardwareFaultProblem, leakageDrawnUj, type HardwareFault, type LeakageState } from './hardware-faults.ts';
-import { RingLog, type LogRecord } from './ring-log.ts';
+import { LogLayout, RingLog, type LogRecord, type LogValue } from './ring-log.ts';
 import {
   CRITICAL_ALARMS,
   type AlarmCode,
@@ -40,6 +40,14 @@ import {
   type SuspendReason,
 } from './types.ts';
 import { MS_PER_DAY, MS_PER_MINUTE, NL_PER_ML, amountPg } from './units.ts';
+
+/**
+ * The therapy records written most (every patient bolus and every day), pushed as values: their
+ * data objects are built when the log is read, not kept for two years in memory (ring-log.ts).
+ */
+const BOLUS_STARTED_DATA = new LogLayout(['commandId', 'volumeNl', 'amountPg', 'durationMs']);
+const BOLUS_ENDED_DATA = new LogLayout(['commandId', 'requestedNl', 'deliveredNl', 'completed', 'why']);
+const DAILY_TOTAL_DATA = new LogLayout(['localDate', 'deliveredNl', 'deliveredPg', 'patientBolusesDelivered', 'patientBolusesDenied']);
 
 export type EventType =
   | 'manufactured'
@@ -612,13 +620,7 @@ export class Pump {
 
   private closeDay(newDay: number): void {
     if (!this.projection) {
-      this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, 'daily-total', {
-        localDate: isoDateOfDay(this.dayIndex),
-        deliveredNl: this.dayNl,
-        deliveredPg: this.dayPg,
-        patientBolusesDelivered: this.dayBolusesDelivered,
-        patientBolusesDenied: this.dayBolusesDenied,
-      });
+      this.therapyLog.pushFields(this.pumpUtcMs(), this.utcOffsetMs, 'daily-total', DAILY_TOTAL_DATA, isoDateOfDay(this.dayIndex), this.dayNl, this.dayPg, this.dayBolusesDelivered, this.dayBolusesDenied);
     }
     this.dayIndex = newDay;
     this.dayNl = 0;
@@ -678,7 +680,7 @@ export class Pump {
     this.historyDirty = true;
     const i = this.recentBolusEnds.indexOf(Number.POSITIVE_INFINITY);
     if (i >= 0) this.recentBolusEnds[i] = this.nowMs;
-    this.logTherapy('patient-bolus-ended', { commandId: pb.commandId, requestedNl: pb.requestedNl, deliveredNl, completed, why: why ?? null });
+    this.logTherapyFields('patient-bolus-ended', BOLUS_ENDED_DATA, pb.commandId, pb.requestedNl, deliveredNl, completed, why ?? null);
     this.emit({ type: 'bolus-ended', atMs: this.nowMs, kind: 'patient', commandId: pb.commandId, requestedNl: pb.requestedNl, deliveredNl, completed });
   }
 
@@ -1247,13 +1249,18 @@ export class Pump {
   }
 
   /**
-   * creditBetween(table, local, local + spanMs), taken from the cached step when the span ends
-   * inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
+   * creditBetween(table, local, local + spanMs), taken from the step at `local` (stepAt's cache)
+   * when the span ends inside it: then it is rate x span. While a week's credit is a safe integer, creditBetween's
    * prefix sums are exact integers too, so both give the same number; past that (a mean above
    * about 14.9 mL/day) it is always computed.
    */
   private basalCreditAhead(table: WeekTable, local: number, spanMs: number): number {
-    if (table === this.stepTable && table.weekCredit <= SAFE && spanMs >= 0 && local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    if (table.weekCredit <= SAFE && spanMs >= 0) {
+      // Bring the cached step up to `local` first: a command on a step boundary (the delivery loop
+      // stops there with the step before still cached) would otherwise always take the long way.
+      this.stepAt(table, local);
+      if (local >= this.stepFromLocal && local + spanMs <= this.stepToLocal) return this.stepRate * spanMs;
+    }
     return creditBetween(table, local, local + spanMs);
   }
 
@@ -1322,7 +1329,7 @@ export class Pump {
     this.recentBolusEnds.push(Number.POSITIVE_INFINITY);
     this.dayBolusesDelivered += 1;
     this.historyDirty = true;
-    this.logTherapy('patient-bolus-started', { commandId: id, volumeNl: pb.volumeNl, amountPg: bolusPg, durationMs: pb.durationMs });
+    this.logTherapyFields('patient-bolus-started', BOLUS_STARTED_DATA, id, pb.volumeNl, bolusPg, pb.durationMs);
     return this.ok(id, { volumeNl: pb.volumeNl, amountPg: bolusPg, startsAtMs: now, endsByMs: now + pb.durationMs, nextAllowedAtMs: now + pb.lockoutMs });
   }
 
@@ -1356,6 +1363,11 @@ export class Pump {
   private logTherapy(type: TherapyType, data: Record<string, number | string | boolean | null>): void {
     if (this.projection) return;
     this.therapyLog.push(this.pumpUtcMs(), this.utcOffsetMs, type, data);
+  }
+  /** logTherapy of a record with `layout`'s keys, given as values in their order (no data object). */
+  private logTherapyFields(type: TherapyType, layout: LogLayout, a: LogValue, b: LogValue, c: LogValue, d: LogValue, e: LogValue = null): void {
+    if (this.projection) return;
+    this.therapyLog.pushFields(this.pumpUtcMs(), this.utcOffsetMs, type, layout, a, b, c, d, e);
   }
   private emit(o: PumpOutput): void {
     if (this.projection) return;
