@@ -76,6 +76,14 @@ onBothDatabases('FHIR R4 API', (kind) => {
     const device = await c.request('GET', `/fhir/Device/${devices.entry[0].resource.id}`, { token: c.tokens.nurse });
     assert.equal(device.statusCode, 200);
     assertValid(device.json());
+    // Each interrogation's flow Observation points at the pump's flow DeviceMetric, which points at the pump.
+    assert.equal(flow.device.reference, `DeviceMetric/${devices.entry[0].resource.id}-flow`);
+    const metric = await c.request('GET', `/fhir/${flow.device.reference}`, { token: c.tokens.nurse });
+    assert.equal(metric.statusCode, 200, metric.body);
+    assertValid(metric.json());
+    assert.equal(metric.json().source.reference, `Device/${devices.entry[0].resource.id}`);
+    assert.deepEqual(metric.json().type.coding[0].code, '157784');
+    assert.equal((await c.request('GET', `/fhir/DeviceMetric/${devices.entry[0].resource.id}-battery`, { token: c.tokens.nurse })).statusCode, 400);
   });
 
   it('lets a patient read only their own FHIR record', async () => {

@@ -221,6 +221,27 @@ export interface SessionRow {
   status_json: string;
 }
 
+/** The pump's three measured quantities (DOMAIN 7, the point-of-care device guide): each a DeviceMetric of the pump Device; Observations point at them. */
+const METRICS = [
+  { suffix: 'flow', code: MDC.flowFluidPump, unit: 'mL/d' },
+  { suffix: 'remaining', code: MDC.volFluidTbiRemain, unit: 'mL' },
+  { suffix: 'delivered', code: MDC.volFluidDelivTotal, unit: 'mL' },
+] as const;
+export const DEVICE_METRIC_SUFFIXES = METRICS.map((m) => m.suffix);
+
+export function deviceMetrics(i: Selectable<ImplantsTable>): Resource[] {
+  return METRICS.map((m) => ({
+    resourceType: 'DeviceMetric',
+    id: `${i.id}-${m.suffix}`,
+    type: { coding: [{ system: MDC_SYSTEM, code: m.code.code, display: m.code.display }] },
+    unit: { coding: [{ system: 'http://unitsofmeasure.org', code: m.unit }] },
+    source: ref('Device', i.id),
+    // Read at every interrogation, not measured continuously by an outside observer.
+    operationalStatus: i.explanted_at_ms === null ? 'on' : 'off',
+    category: 'measurement',
+  }));
+}
+
 /** Flow rate, reservoir volume remaining and total volume delivered at each interrogation. */
 export function sessionObservations(s: SessionRow, implantId: string | null): Resource[] {
   const st = JSON.parse(s.status_json) as { pumpUtcMs: number; therapy: { currentRateNlPerDay: number }; reservoir: { volumeNl: number }; delivered: { totalNl: number } };
@@ -233,7 +254,7 @@ export function sessionObservations(s: SessionRow, implantId: string | null): Re
     subject: ref('Patient', s.patient_id),
     effectiveDateTime: iso(st.pumpUtcMs),
     valueQuantity: value,
-    ...(implantId === null ? {} : { device: ref('Device', implantId) }),
+    ...(implantId === null ? {} : { device: ref('DeviceMetric', `${implantId}-${suffix}`) }),
   });
   return [
     obs('flow', MDC.flowFluidPump, qty(ml(st.therapy.currentRateNlPerDay), 'mL/d')),
@@ -300,7 +321,7 @@ export function searchBundle(matches: Resource[], baseUrl: string, page: SearchP
   };
 }
 
-export const FHIR_TYPES = ['Patient', 'Device', 'DeviceUseStatement', 'MedicationRequest', 'MedicationAdministration', 'Observation', 'Procedure', 'AuditEvent'] as const;
+export const FHIR_TYPES = ['Patient', 'Device', 'DeviceMetric', 'DeviceUseStatement', 'MedicationRequest', 'MedicationAdministration', 'Observation', 'Procedure', 'AuditEvent'] as const;
 
 export function capabilityStatement(nowMs: number): Resource {
   return {
@@ -319,7 +340,7 @@ export function capabilityStatement(nowMs: number): Resource {
         security: { description: 'Bearer token from POST /api/auth/login; a patient sees only their own record' },
         resource: FHIR_TYPES.map((type) => ({
           type,
-          interaction: [{ code: 'search-type' }, ...(type === 'Patient' || type === 'Device' ? [{ code: 'read' }] : [])],
+          interaction: [{ code: 'search-type' }, ...(type === 'Patient' || type === 'Device' || type === 'DeviceMetric' ? [{ code: 'read' }] : [])],
           searchParam: type === 'Patient' ? [{ name: '_id', type: 'token' }] : [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number', documentation: 'matches per page, 1 to 500 (default 100); follow the Bundle\'s next link for the rest' }],
         })),
       },

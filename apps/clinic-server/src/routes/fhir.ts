@@ -12,7 +12,9 @@ import {
   capabilityStatement,
   catheterDevice,
   drugText,
+  deviceMetrics,
   deviceUseStatement,
+  DEVICE_METRIC_SUFFIXES,
   implantProcedure,
   medicationAdministration,
   medicationRequest,
@@ -34,6 +36,7 @@ const ByPatient = z.strictObject({ patient: uuid.or(z.string().regex(/^Patient\/
 const ByIdQuery = z.strictObject({ _id: uuid });
 const IdParams = z.strictObject({ id: uuid });
 const DeviceIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f-]{36}(-catheter)?$/, 'must be a device id') });
+const DeviceMetricIdParams = z.strictObject({ id: z.string().regex(new RegExp(`^[0-9a-f-]{36}-(${DEVICE_METRIC_SUFFIXES.join('|')})$`), 'must be a device metric id') });
 const EVERYONE = ['clinician', 'nurse', 'patient'] as const;
 
 export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTable): void {
@@ -99,6 +102,26 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
     },
   });
 
+  addRoute(app, ctx, table, {
+    method: 'GET',
+    url: '/fhir/DeviceMetric/:id',
+    summary: "FHIR DeviceMetric (the pump's flow rate, volume remaining or volume delivered) by id",
+    tag: 'fhir',
+    roles: ['clinician', 'nurse'],
+    params: DeviceMetricIdParams,
+    audit: { action: 'read', resource: 'fhir-device-metric' },
+    handler: async ({ params, reply, audit }) => {
+      const implantId = params.id.slice(0, 36);
+      const i = await db.selectFrom('implants').selectAll().where('id', '=', implantId).executeTakeFirst();
+      const metric = i === undefined ? undefined : deviceMetrics(i).find((m) => m.id === params.id);
+      if (i === undefined || metric === undefined) throw notFound(`DeviceMetric ${params.id}`);
+      audit.patientId = i.patient_id;
+      audit.resourceId = params.id;
+      void reply.type(FHIR_JSON);
+      return metric;
+    },
+  });
+
   const search = (type: string, roles: readonly ('admin' | 'clinician' | 'nurse' | 'patient')[], load: (patientId: string) => Promise<Resource[]>) =>
     addRoute(app, ctx, table, {
       method: 'GET',
@@ -120,6 +143,7 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
   const currentImplantId = async (pid: string) => (await db.selectFrom('implants').select('id').where('patient_id', '=', pid).orderBy('implanted_at_ms', 'desc').executeTakeFirst())?.id ?? null;
 
   search('Device', EVERYONE, async (pid) => (await implantsOf(pid)).flatMap((i) => [pumpDevice(i), catheterDevice(i)]));
+  search('DeviceMetric', EVERYONE, async (pid) => (await implantsOf(pid)).flatMap(deviceMetrics));
   search('DeviceUseStatement', EVERYONE, async (pid) => (await implantsOf(pid)).map(deviceUseStatement));
   search('MedicationRequest', EVERYONE, async (pid) => {
     const rows = await db.selectFrom('prescriptions').selectAll().where('patient_id', '=', pid).orderBy('version').execute();
