@@ -84,6 +84,14 @@ onBothDatabases('FHIR R4 API', (kind) => {
     assert.equal(metric.json().source.reference, `Device/${devices.entry[0].resource.id}`);
     assert.deepEqual(metric.json().type.coding[0].code, '157784');
     assert.equal((await c.request('GET', `/fhir/DeviceMetric/${devices.entry[0].resource.id}-battery`, { token: c.tokens.nurse })).statusCode, 400);
+    // Who prescribed: the MedicationRequest's requester is a Practitioner that can be read.
+    const rx = (await c.request('GET', `/fhir/MedicationRequest?patient=${pid}`, { token: c.tokens.clinician })).json();
+    const requester = rx.entry[0].resource.requester.reference as string;
+    assert.match(requester, /^Practitioner\//);
+    const practitioner = await c.request('GET', `/fhir/${requester}`, { token: c.tokens.nurse });
+    assert.equal(practitioner.statusCode, 200, practitioner.body);
+    assertValid(practitioner.json());
+    assert.equal(JSON.stringify(practitioner.json()).includes('scrypt'), false, 'no password hash');
   });
 
   it('lets a patient read only their own FHIR record', async () => {

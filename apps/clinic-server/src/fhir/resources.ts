@@ -150,7 +150,7 @@ export function medicationRequest(p: Selectable<PrescriptionsTable>, latest: boo
     medicationCodeableConcept: { text: drugText(rx.drugId, rx.concentrationMcgPerMl) },
     subject: ref('Patient', p.patient_id),
     authoredOn: iso(p.created_at_ms),
-    requester: { display: p.created_by },
+    requester: ref('Practitioner', p.created_by),
     groupIdentifier: { system: 'urn:thecal:prescription-version', value: String(p.version) },
     note: [{ text: `version ${p.version}: ${p.reason}` }],
     dosageInstruction: [
@@ -219,6 +219,18 @@ export interface SessionRow {
   interrogated_at_ms: number;
   pump_serial: string;
   status_json: string;
+}
+
+/** A clinic user who prescribes, refills or reviews: a Practitioner (the password and sessions stay out). */
+export function practitionerResource(u: { id: string; username: string; role: string; display_name: string; disabled: number }): Resource {
+  return {
+    resourceType: 'Practitioner',
+    id: u.id,
+    identifier: [{ system: 'urn:thecal:user', value: u.username }],
+    active: u.disabled === 0,
+    name: [{ text: u.display_name }],
+    qualification: [{ code: { text: u.role } }],
+  };
 }
 
 /** The pump's three measured quantities (DOMAIN 7, the point-of-care device guide): each a DeviceMetric of the pump Device; Observations point at them. */
@@ -338,11 +350,15 @@ export function capabilityStatement(nowMs: number): Resource {
       {
         mode: 'server',
         security: { description: 'Bearer token from POST /api/auth/login; a patient sees only their own record' },
-        resource: FHIR_TYPES.map((type) => ({
+        resource: [
+          // Read only: who prescribed (MedicationRequest.requester).
+          { type: 'Practitioner', interaction: [{ code: 'read' }] },
+          ...FHIR_TYPES.map((type) => ({
           type,
           interaction: [{ code: 'search-type' }, ...(type === 'Patient' || type === 'Device' || type === 'DeviceMetric' ? [{ code: 'read' }] : [])],
           searchParam: type === 'Patient' ? [{ name: '_id', type: 'token' }] : [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number', documentation: 'matches per page, 1 to 500 (default 100); follow the Bundle\'s next link for the rest' }],
-        })),
+          })),
+        ],
       },
     ],
   };

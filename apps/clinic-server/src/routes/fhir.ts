@@ -19,6 +19,7 @@ import {
   medicationAdministration,
   medicationRequest,
   patientResource,
+  practitionerResource,
   pumpDevice,
   refillProcedure,
   searchBundle,
@@ -119,6 +120,22 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
       audit.resourceId = params.id;
       void reply.type(FHIR_JSON);
       return metric;
+    },
+  });
+
+  addRoute(app, ctx, table, {
+    method: 'GET',
+    url: '/fhir/Practitioner/:id',
+    summary: 'FHIR Practitioner (a clinic user who prescribes or refills) by id',
+    tag: 'fhir',
+    roles: ['admin', 'clinician', 'nurse'],
+    params: IdParams,
+    audit: null,
+    handler: async ({ params, reply }) => {
+      const u = await db.selectFrom('users').select(['id', 'username', 'role', 'display_name', 'disabled']).where('id', '=', params.id).where('role', '!=', 'patient').executeTakeFirst();
+      if (u === undefined) throw notFound(`Practitioner ${params.id}`);
+      void reply.type(FHIR_JSON);
+      return practitionerResource(u);
     },
   });
 
