@@ -75,8 +75,25 @@ onBothDatabases('programming-session uploads', (kind) => {
     const m = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: many });
     assert.equal(m.statusCode, 400);
     assert.match(m.json().message, /at most 32 fields, got 33/);
-    const rows = await c.ctx.db.selectFrom('log_records').select('seq').where('pump_serial', '=', serial).execute();
-    assert.equal(rows.length, 0);
+    // Each limit of the rule, just past it: a 201-character string, a 41-character field name.
+    for (const [field, value, why] of [
+      ['note', 'x'.repeat(201), /field "note" must be a finite number, a string of at most 200 characters/],
+      ['n'.repeat(41), 1, /field name "n{40}\.\.\." is longer than 40 characters/],
+    ] as const) {
+      const bad = uploadFromPump(pump);
+      (bad.eventLog as { data: Record<string, unknown> }[])[0]!.data[field] = value;
+      const b = await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: bad });
+      assert.equal(b.statusCode, 400, b.body);
+      assert.match(b.json().message, why);
+    }
+    assert.equal((await c.ctx.db.selectFrom('log_records').select('seq').where('pump_serial', '=', serial).execute()).length, 0, 'the refused uploads stored nothing');
+    // At the limits it is accepted: 200 characters, a 40-character name.
+    const edge = uploadFromPump(pump);
+    Object.assign((edge.eventLog as { data: Record<string, unknown> }[])[0]!.data, { note: 'x'.repeat(200), ['n'.repeat(40)]: 1 });
+    assert.equal((await c.request('POST', '/api/sessions', { token: c.tokens.nurse, body: edge })).statusCode, 201);
+    // Only the valid upload at the limits was stored.
+    const rows = await c.ctx.db.selectFrom('programming_sessions').select('id').where('pump_serial', '=', serial).execute();
+    assert.equal(rows.length, 1);
   });
 
   it('overlapping log pages from successive sessions merge without duplicates; gaps are counted', async () => {
