@@ -47,7 +47,7 @@ export const LIMITS = {
   /** Event and therapy log sizes: a year is ~3 000 therapy records at 6 boluses a day. */
   eventLogCapacity: 4_096,
   therapyLogCapacity: 8_192,
-  /** Remembered command outcomes, so a retried command id gets the first answer again. */
+  /** Remembered command outcomes (at least this many, the latest), so a retried command id gets the first answer again. */
   commandMemory: 64,
   /** Delivery history kept for the max-daily-dose guard (segments; must cover 24 h + the longest bolus). */
   doseHistoryCapacity: 2_048,

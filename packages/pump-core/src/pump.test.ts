@@ -257,6 +257,27 @@ describe('programming is staged and committed atomically', () => {
     assert.equal(pump.therapyLog.all().filter((r) => r.type === 'patient-bolus-started').length, 1);
     assert.deepEqual(pump.outcomeOf('bolus-1'), first);
   });
+
+  it(`remembers at least the last ${LIMITS.commandMemory} outcomes, whatever the count, and keeps them through a snapshot`, () => {
+    for (const total of [LIMITS.commandMemory - 1, LIMITS.commandMemory, LIMITS.commandMemory + 1, 3 * LIMITS.commandMemory + 7]) {
+      const pump = runningPump(morphineRx(continuous(500_000), STANDARD_BOLUS));
+      const answers: { id: string; result: ReturnType<Pump['execute']> }[] = [];
+      for (let i = 0; i < total; i++) {
+        const id = `ask-${i}`;
+        answers.push({ id, result: pump.execute(T0 + (i + 1) * MS_PER_MINUTE, id, { type: 'patient-bolus' }) });
+      }
+      const restored = Pump.fromSnapshot(pump.snapshot());
+      for (const { id, result } of answers.slice(-LIMITS.commandMemory)) {
+        assert.deepEqual(pump.outcomeOf(id), result, `${total} commands: ${id} forgotten`);
+        assert.deepEqual(restored.outcomeOf(id), result, `${total} commands: ${id} forgotten after restore`);
+      }
+      // Nothing is remembered beyond two generations.
+      const remembered = answers.filter(({ id }) => pump.outcomeOf(id) !== null).length;
+      assert.ok(remembered < 2 * LIMITS.commandMemory, `${total} commands: ${remembered} remembered`);
+      // A snapshot keeps what is promised, no more (its size in the settings bank stays bounded).
+      assert.equal(answers.filter(({ id }) => restored.outcomeOf(id) !== null).length, Math.min(total, LIMITS.commandMemory));
+    }
+  });
 });
 
 describe('patient bolus', () => {

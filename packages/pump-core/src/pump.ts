@@ -237,9 +237,14 @@ export class Pump {
 
   private staged: StagedProgram | null = null;
   private nextStagedId = 1;
-  private commandIds: string[] = [];
-  private commandCount = 0;
+  /**
+   * Remembered outcomes in two generations: new ones go to `commandResults`; when it holds
+   * LIMITS.commandMemory it becomes `olderCommandResults` (the generation before is dropped whole).
+   * So the last commandMemory outcomes at least are always remembered, and no entry is ever
+   * deleted one by one: a Map that loses an entry per command keeps compacting its table.
+   */
   private commandResults = new Map<string, CommandResult>();
+  private olderCommandResults = new Map<string, CommandResult>();
 
   private dayIndex: number;
   private dayNl = 0;
@@ -750,8 +755,8 @@ export class Pump {
    * changes nothing (safe retries when an answer was lost on the link).
    */
   execute(atMs: number, commandId: string, command: PumpCommand): CommandResult {
-    const previous = this.commandResults.get(commandId);
-    if (previous !== undefined) return previous;
+    const previous = this.outcomeOf(commandId);
+    if (previous !== null) return previous;
     if (!Number.isSafeInteger(atMs) || atMs < this.nowMs) {
       return { ok: false, commandId, atMs, reason: 'time-went-backwards', message: `command time ${atMs} is before pump time ${this.nowMs}` };
     }
@@ -766,17 +771,15 @@ export class Pump {
 
   /** The stored outcome of a command id, if the pump still remembers it. */
   outcomeOf(commandId: string): CommandResult | null {
-    return this.commandResults.get(commandId) ?? null;
+    return this.commandResults.get(commandId) ?? this.olderCommandResults.get(commandId) ?? null;
   }
 
   private remember(commandId: string, result: CommandResult): void {
-    // A ring of ids: the oldest one's answer is forgotten when a new one arrives.
-    const slot = this.commandCount % LIMITS.commandMemory;
-    const old = this.commandIds[slot];
-    if (old !== undefined) this.commandResults.delete(old);
-    this.commandIds[slot] = commandId;
     this.commandResults.set(commandId, result);
-    this.commandCount += 1;
+    if (this.commandResults.size >= LIMITS.commandMemory) {
+      this.olderCommandResults = this.commandResults;
+      this.commandResults = new Map();
+    }
   }
 
   private ok(commandId: string, detail: Record<string, unknown> = {}): CommandResult {
@@ -1579,15 +1582,15 @@ export class Pump {
     m['events'] = new RingLog<EventType>(1);
     m['therapyLog'] = new RingLog<TherapyType>(1);
     m['outputs'] = [];
-    m['commandIds'] = [];
     m['commandResults'] = new Map();
+    m['olderCommandResults'] = new Map();
     return c;
   }
 
   /** Plain, JSON-safe copy of the whole state. */
   snapshot(opts: { withLogs?: boolean; historySinceMs?: number } = {}): PumpSnapshot {
     const withLogs = opts.withLogs ?? true;
-    const { events, therapyLog, history, alarms, outputs, override, commandResults, table, prescriptionView, ...rest } = this as unknown as Record<string, unknown> & {
+    const { events, therapyLog, history, alarms, outputs, override, commandResults, olderCommandResults, table, prescriptionView, ...rest } = this as unknown as Record<string, unknown> & {
       events: RingLog<EventType>;
       therapyLog: RingLog<TherapyType>;
       history: DoseHistory;
@@ -1595,6 +1598,7 @@ export class Pump {
       outputs: PumpOutput[];
       override: Override | null;
       commandResults: Map<string, CommandResult>;
+      olderCommandResults: Map<string, CommandResult>;
       table: WeekTable | null;
       prescriptionView: Prescription | null;
     };
@@ -1608,7 +1612,9 @@ export class Pump {
       alarms: [...alarms.values()],
       override: o,
       bridgeTable: override?.bridgeTable ? tableToJson(override.bridgeTable) : null,
-      commandResults: [...commandResults.entries()],
+      // The latest LIMITS.commandMemory, oldest first (what is promised, and a bounded size in the
+      // settings bank); restoring replays them through remember().
+      commandResults: [...olderCommandResults.entries(), ...commandResults.entries()].slice(-LIMITS.commandMemory),
       history: history.toJSON(opts.historySinceMs),
       events: withLogs ? { records: events.all(), nextSeq: events.nextSequence } : { records: [], nextSeq: events.nextSequence },
       therapy: withLogs ? { records: therapyLog.all(), nextSeq: therapyLog.nextSequence } : { records: [], nextSeq: therapyLog.nextSequence },
@@ -1618,13 +1624,18 @@ export class Pump {
   static fromSnapshot(s: PumpSnapshot): Pump {
     if (s.version !== 1) throw new RangeError(`unsupported pump snapshot version ${String(s.version)}`);
     const f = restoreSpecial(s.fields) as Record<string, unknown>;
+    // Snapshots written before the two-generation command memory kept its ring of ids here.
+    delete f['commandIds'];
+    delete f['commandCount'];
     const pump = new Pump(f['serial'] as string, f['model'] as PumpModelId, f['manufacturedAtMs'] as number, f['utcOffsetMs'] as number, true);
     Object.assign(pump, f);
     pump.alarms = new Map(s.alarms.map((a) => [a.code, { ...a }]));
     pump.override = s.override === null ? null : { ...(s.override as unknown as Override), bridgeTable: s.bridgeTable === null ? null : tableFromJson(s.bridgeTable) };
     pump.table = pump.prescription === null ? null : buildWeekTable(pump.prescription.basal);
     pump.prescriptionView = pump.prescription === null ? null : deepFreeze(structuredClone(pump.prescription));
-    pump.commandResults = new Map(s.commandResults);
+    pump.commandResults = new Map();
+    pump.olderCommandResults = new Map();
+    for (const [id, result] of s.commandResults) pump.remember(id, result);
     pump.history = DoseHistory.fromJSON(s.history);
     pump.events = RingLog.fromRecords(LIMITS.eventLogCapacity, s.events.records as LogRecord<EventType>[], s.events.nextSeq);
     pump.therapyLog = RingLog.fromRecords(LIMITS.therapyLogCapacity, s.therapy.records as LogRecord<TherapyType>[], s.therapy.nextSeq);
