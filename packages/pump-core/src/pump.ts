@@ -1234,13 +1234,13 @@ export class Pump {
    * bolus end, and each moment a past segment boundary leaves the window) every term is linear,
    * so the maximum is at one of them.
    */
-  private peakWindowWithBolusPg(trailingPg: number, durationMs: number, bolusPg: number, limitPg: number): number {
+  private peakWindowWithBolusPg(trailingPg: number, durationMs: number, bolusPg: number, limitPg: number, basalAheadPg: number): number {
     const now = this.nowMs;
     const conc = Math.max(this.concentrationMcgPerMl, this.slugConc);
     const local = this.localMs();
     // Cheap upper bound first (nothing leaves the window): almost every request is decided here.
-    const basalAllNl = this.table === null ? 0 : Math.ceil(this.basalCreditAhead(this.table, local, durationMs) / MS_PER_DAY);
-    const bound = trailingPg + bolusPg + amountPg(basalAllNl, conc);
+    // Past it trailingPg is exact, but the windows below read the history themselves.
+    const bound = trailingPg + bolusPg + basalAheadPg;
     if (bound <= limitPg) return bound;
     let peak = this.windowWithBolusPg(now + durationMs, local, conc, durationMs, bolusPg);
     for (const start of this.history.startsAfter(now - MS_PER_DAY)) {
@@ -1249,6 +1249,13 @@ export class Pump {
       peak = Math.max(peak, this.windowWithBolusPg(e, local, conc, durationMs, bolusPg));
     }
     return peak;
+  }
+
+  /** Drug the basal program delivers in the next `spanMs`, every bit of it counted (so at least what any window holds of it). */
+  private basalAheadPg(spanMs: number): number {
+    if (this.table === null) return 0;
+    const basalNl = Math.ceil(this.basalCreditAhead(this.table, this.localMs(), spanMs) / MS_PER_DAY);
+    return amountPg(basalNl, Math.max(this.concentrationMcgPerMl, this.slugConc));
   }
 
   /**
@@ -1319,9 +1326,13 @@ export class Pump {
     }
     if (this.reservoirNl < pb.volumeNl) return this.denyBolus(id, 'reservoir-insufficient', 'the reservoir holds less than one bolus');
     const bolusPg = amountPg(pb.volumeNl, this.concentrationMcgPerMl);
-    const trailing = this.history.trailingNowPg(now, this.cumDeliveredPg);
+    // The exact trailing 24 h only when the bolus might not fit: below what leaves room for the
+    // bolus and all the basal ahead of it, the history's running bound (never less than the exact
+    // figure, and kept without a lookup) is enough, and peakWindowWithBolusPg grants on it.
+    const basalAheadPg = this.basalAheadPg(pb.durationMs);
+    const trailing = this.history.trailingNowPgIfOver(now, this.cumDeliveredPg, rx.maxDailyDosePg - bolusPg - basalAheadPg);
     if (Number.isNaN(trailing)) return this.denyBolus(id, 'dose-history-incomplete', 'the pump cannot reconstruct the last 24 h of delivery');
-    const projected = this.peakWindowWithBolusPg(trailing, pb.durationMs, bolusPg, rx.maxDailyDosePg);
+    const projected = this.peakWindowWithBolusPg(trailing, pb.durationMs, bolusPg, rx.maxDailyDosePg, basalAheadPg);
     if (projected > rx.maxDailyDosePg) {
       const next = this.nextBolusAllowedMs();
       const when = next === null ? 'not within the next 24 h if the program runs on unchanged' : `from ${formatLocal(next + this.clockCorrectionMs, this.utcOffsetMs)} if the program runs on unchanged`;
