@@ -3,7 +3,8 @@
  * staged programming every workflow ends with. All decisions are the pump's; this module only
  * carries them and keeps a journal so that an interrupted session is noticed at the next connect.
  */
-import { PumpClient, PumpError, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
+import { ForecastSchema, InterrogationBodySchema, PumpClient, PumpError, StatusSchema, checkBody, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
+import { asPumpStatus } from '@thecal/pump-schemas';
 import type { ChangeSet, LogRecord, PumpStatus } from '@thecal/pump-core';
 import { INTERROGATION_RECENT_EVENTS } from '@thecal/therapy-calc';
 
@@ -175,17 +176,20 @@ export class PumpLink {
     const res = await this.client.request('interrogate');
     if (res.status !== 'ok') throw new Error(`interrogation refused: ${refusalOf(res).message}`);
     const readAtUtcMs = Date.now();
-    const b = res.body as unknown as { device: DeviceInfo; status: PumpStatus; forecast: Forecast };
-    const from = Math.max(1, b.status.log.eventNextSeq - recentEvents);
+    // Checked field by field: the screens below trust every field of what they are handed.
+    const b = checkBody(InterrogationBodySchema, res.body, 'the interrogation');
+    const status = asPumpStatus(b.status);
+    const from = Math.max(1, status.log.eventNextSeq - recentEvents);
     const events = await this.readLog('events', from, recentEvents);
-    return { device: b.device, status: b.status, forecast: b.forecast, recentEvents: events, readAtUtcMs };
+    const { simulatedClockRate, ...device } = b.device;
+    return { device: simulatedClockRate === undefined ? device : { ...device, simulatedClockRate }, status, forecast: b.forecast, recentEvents: events, readAtUtcMs };
   }
 
   async status(): Promise<{ status: PumpStatus; forecast: Forecast }> {
     const s = await this.client.request('get-status');
     const f = await this.client.request('get-forecast');
     if (s.status !== 'ok' || f.status !== 'ok') throw new Error('the pump did not answer its status');
-    return { status: s.body as unknown as PumpStatus, forecast: f.body as unknown as Forecast };
+    return { status: asPumpStatus(checkBody(StatusSchema, s.body, 'the status')), forecast: checkBody(ForecastSchema, f.body, 'the forecast') };
   }
 
   async readLog(log: 'events' | 'therapy', fromSeq: number, max = Number.POSITIVE_INFINITY): Promise<LogRecord[]> {

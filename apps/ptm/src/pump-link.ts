@@ -4,19 +4,13 @@
  * time, and a pump is best driven by one command at a time). What this phone keeps: the
  * credential, the pump address, and the id of a dose request whose answer it has not seen.
  */
-import { PatientStatusSchema, PumpClient, PumpError, StatusSchema, webSocketConnector, type Credential, type Response, type WebSocketConstructor } from '@thecal/protocol';
-import type { LogRecord } from '@thecal/pump-core';
+import { PatientStatusSchema, PumpClient, PumpError, webSocketConnector, type Credential, type Response, type WebSocketConstructor } from '@thecal/protocol';
+import type { LogRecord, PumpStatus } from '@thecal/pump-core';
 import type { KeyValueStore } from './outbox.ts';
 
 export type PatientStatus = ReturnType<typeof PatientStatusSchema.parse>;
-export type FullStatus = ReturnType<typeof StatusSchema.parse> & {
-  pumpUtcMs?: number;
-  utcOffsetMs?: number;
-  prescription?: { drugId: string; concentrationMcgPerMl: number; patientBolus: { volumeNl: number; durationMs: number; lockoutMs: number; maxPer24h: number } | null } | null;
-  delivered?: { todayPg: number; todayNl: number };
-  reservoir: { volumeNl: number; drugId?: string | null; concentrationMcgPerMl?: number };
-  alarms: { code: string; critical: boolean; raisedAtMs?: number; acknowledged?: boolean }[];
-};
+/** The pump's full status, checked field by field by the protocol client. */
+export type FullStatus = PumpStatus;
 
 const KEYS = { credential: 'thecal-ptm.credential', radio: 'thecal-ptm.radio-url', pending: 'thecal-ptm.pending-bolus' } as const;
 
@@ -93,7 +87,7 @@ export class PumpLink {
   }
 
   status(): Promise<FullStatus> {
-    return this.serial(async () => (await (await this.session()).status()) as FullStatus);
+    return this.serial(async () => (await this.session()).status());
   }
 
   patientStatus(): Promise<PatientStatus> {

@@ -8,7 +8,8 @@
  * delivered, partially delivered, in progress, done, or unknown. Only an unknown outcome is sent
  * again, and even then the pump's dedupe by command id makes a duplicate harmless.
  */
-import type { ChangeSet, LogRecord } from '@thecal/pump-core';
+import type { ChangeSet, LogRecord, PumpStatus } from '@thecal/pump-core';
+import { asPumpStatus, type PumpForecast } from '@thecal/pump-schemas';
 import { bytesEqual, concatBytes, fromHex, toHex } from './bytes.ts';
 import {
   counterNonce,
@@ -30,9 +31,11 @@ import { decodeLogRecords } from './log-codec.ts';
 import {
   CommandResultSchema,
   DeviceInfoSchema,
+  InterrogationBodySchema,
   LogPageSchema,
   OutcomeSchema,
   StatusSchema,
+  checkBody,
   decodeResponse,
   encodeRequest,
   type RequestType,
@@ -112,8 +115,8 @@ interface ClientSession {
 
 export interface Interrogation {
   device: z.infer<typeof DeviceInfoSchema>;
-  status: z.infer<typeof StatusSchema>;
-  forecast: Record<string, unknown>;
+  status: PumpStatus;
+  forecast: PumpForecast;
   events: LogRecord[];
   therapy: LogRecord[];
 }
@@ -358,10 +361,10 @@ export class PumpClient {
     return DeviceInfoSchema.parse(res.body);
   }
 
-  async status(): Promise<z.infer<typeof StatusSchema>> {
+  async status(): Promise<PumpStatus> {
     const res = await this.request('get-status');
     this.expectOk(res);
-    return StatusSchema.parse(res.body);
+    return asPumpStatus(checkBody(StatusSchema, res.body, 'the status'));
   }
 
   /** Every record of a log from `fromSeq`, page by page. */
@@ -385,10 +388,10 @@ export class PumpClient {
   async interrogate(opts: { eventsFromSeq?: number; therapyFromSeq?: number } = {}): Promise<Interrogation> {
     const res = await this.request('interrogate');
     this.expectOk(res);
-    const b = z.object({ device: DeviceInfoSchema, status: StatusSchema, forecast: z.record(z.string(), z.unknown()) }).parse(res.body);
+    const b = checkBody(InterrogationBodySchema, res.body, 'the interrogation');
     const events = await this.readLog('events', opts.eventsFromSeq ?? 1);
     const therapy = await this.readLog('therapy', opts.therapyFromSeq ?? 1);
-    return { device: b.device, status: b.status, forecast: b.forecast, events, therapy };
+    return { device: b.device, status: asPumpStatus(b.status), forecast: b.forecast, events, therapy };
   }
 
   /**

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { LogRecord } from '@thecal/pump-core';
+import { Pump, type LogRecord } from '@thecal/pump-core';
 import { fromHex, toHex } from './bytes.ts';
 import { DICTIONARY_V1 } from './dictionary.ts';
 import { ProtocolError } from './errors.ts';
 import { decodeFrame, encodeFrame, type Frame } from './frame.ts';
 import { decodeLogRecords, encodeLogRecords } from './log-codec.ts';
-import { REQUEST_TYPE_NAMES, RESPONSE_STATUS, decodeRequest, decodeResponse, encodeRequest, encodeResponse, type ResponseStatus } from './messages.ts';
-import { decodeValue, encodeValue, type Value } from './value-codec.ts';
+import { ForecastSchema, REQUEST_TYPE_NAMES, RESPONSE_STATUS, StatusSchema, checkBody, decodeRequest, decodeResponse, encodeRequest, encodeResponse, type ResponseStatus } from './messages.ts';
+import { decodeValue, encodeValue, toValue, type Value } from './value-codec.ts';
 
 const bytesArb = (n?: number) => (n === undefined ? fc.uint8Array({ maxLength: 40 }) : fc.uint8Array({ minLength: n, maxLength: n }));
 const commandIdArb = bytesArb(8).map((b) => `r:${toHex(b)}`);
@@ -138,5 +138,25 @@ describe('log pages', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('answer bodies are checked, never trusted', () => {
+  const pump = Pump.manufacture({ serial: 'BODY-1', model: 'thecal-40', atMs: Date.UTC(2026, 0, 5) });
+  const overTheAir = (x: unknown): Value => decodeValue(encodeValue(toValue(x)));
+
+  it('a real status and forecast pass after crossing the wire', () => {
+    const status = checkBody(StatusSchema, overTheAir(pump.status()), 'the status');
+    assert.equal(status.serial, 'BODY-1');
+    assert.deepEqual(checkBody(ForecastSchema, overTheAir(pump.forecast()), 'the forecast'), pump.forecast());
+  });
+
+  it('a body of the wrong shape is a bad-field error that names the fields and why', () => {
+    const bad = { ...pump.status(), reservoir: { ...pump.status().reservoir, volumeNl: -1.5 }, alarms: 'none' };
+    assert.throws(
+      () => checkBody(StatusSchema, overTheAir(bad), 'the status'),
+      (e: unknown) => e instanceof ProtocolError && e.code === 'bad-field' && /^the status from the pump is not what a pump sends: /.test(e.message) && e.message.includes('reservoir.volumeNl') && e.message.includes('alarms'),
+    );
+    assert.throws(() => checkBody(ForecastSchema, overTheAir(null), 'the forecast'), /the forecast from the pump is not what a pump sends: \(the whole body\)/);
   });
 });

@@ -6,6 +6,7 @@
  *
  * Request bodies are validated strictly (zod) at the pump before anything runs.
  */
+import { PumpForecastSchema, PumpStatusSchema } from '@thecal/pump-schemas';
 import { z } from 'zod';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
@@ -231,14 +232,24 @@ export const LogPageSchema = z.object({
   more: z.boolean(),
   records: z.instanceof(Uint8Array),
 });
-export const StatusSchema = z.looseObject({
-  serial: z.string(),
-  nowMs: int,
-  therapy: z.looseObject({ running: z.boolean(), mode: z.string() }),
-  reservoir: z.looseObject({ volumeNl: int }),
-  alarms: z.array(z.looseObject({ code: z.string(), critical: z.boolean() })),
-  log: z.object({ eventNextSeq: int, therapyNextSeq: int }),
-});
+/** The pump's full status and forecast, exactly the core's shapes (see @thecal/pump-schemas). */
+export const StatusSchema = PumpStatusSchema;
+export const ForecastSchema = PumpForecastSchema;
+/** The body of an 'interrogate' answer. */
+export const InterrogationBodySchema = z.object({ device: DeviceInfoSchema, status: PumpStatusSchema, forecast: PumpForecastSchema });
+
+/**
+ * A response body checked against its schema: what came over the radio is never trusted. A body
+ * that does not fit is a ProtocolError naming the bad fields and why, never a half-read object.
+ */
+export function checkBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const shown = r.error.issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.join('.') : '(the whole body)'}: ${i.message}`);
+  const more = r.error.issues.length > 3 ? ` (and ${r.error.issues.length - 3} more)` : '';
+  throw new ProtocolError('bad-field', `${what} from the pump is not what a pump sends: ${shown.join('; ')}${more}`);
+}
+
 export const PatientStatusSchema = z.object({
   therapy: z.object({ running: z.boolean(), mode: z.string() }),
   reservoir: z.object({ volumeNl: int, lowAlarmNl: int, capacityNl: int }),

@@ -125,14 +125,9 @@ export type CommandResult =
       detail?: Readonly<Record<string, unknown>>;
     };
 
-export type SuspendReason =
-  | 'stopped'
-  | 'no-prescription'
-  | 'motor-stall'
-  | 'awaiting-interrogation'
-  | 'reservoir-empty'
-  | 'end-of-service'
-  | 'safe-state';
+/** Why delivery is suspended, as status().therapy.suspendedBy says it. */
+export const SUSPEND_REASONS = ['stopped', 'no-prescription', 'motor-stall', 'awaiting-interrogation', 'reservoir-empty', 'end-of-service', 'safe-state'] as const;
+export type SuspendReason = (typeof SUSPEND_REASONS)[number];
 
 export type PumpOutput =
   | { type: 'tone'; atMs: number; code: AlarmCode; pattern: 'critical-two-tone-3s' | 'non-critical-single-1s'; test: boolean }

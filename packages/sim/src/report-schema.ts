@@ -5,6 +5,7 @@
  * scenario always gives a byte-identical report.
  */
 import { ALARM_CODES, DRUG_IDS, PUMP_MODELS, type AlarmCode, type DrugId, type PumpModelId } from '@thecal/pump-core';
+import { PumpStatusSchema } from '@thecal/pump-schemas';
 import { z } from 'zod';
 
 export const REPORT_FORMAT = 'thecal-report/1';
@@ -140,56 +141,8 @@ const Sample = z.object({
   activeAlarms: z.array(alarmCode),
 }).meta({ id: 'Sample' });
 
-const Prescription = z.object({
-  drugId,
-  concentrationMcgPerMl: int,
-  basal: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('continuous'), rateNlPerDay: int }),
-    z.object({
-      kind: z.literal('flex'),
-      dayPrograms: z.array(z.object({ name: z.string(), steps: z.array(z.object({ startMinute: int, rateNlPerDay: int })) })),
-      week: z.array(int),
-    }),
-  ]),
-  maxRateNlPerDay: int,
-  maxDailyDosePg: int,
-  patientBolus: z.object({ volumeNl: int, durationMs: int, lockoutMs: int, maxPer24h: int }).nullable(),
-}).meta({ id: 'PumpPrescription' });
-
-export const StatusSchema = z.object({
-  serial: z.string(),
-  model: z.enum(MODELS),
-  nowMs: int,
-  pumpUtcMs: int,
-  utcOffsetMs: int,
-  localTime: z.string(),
-  therapy: z.object({ running: z.boolean(), suspendedBy: z.string().nullable(), currentRateNlPerDay: int, mode: z.string() }),
-  prescription: Prescription.nullable(),
-  device: z.object({
-    patientId: z.string().nullable(),
-    implantDateMs: int.nullable(),
-    catheter: z.object({ model: z.string(), lengthMm: int, volumeNl: int }).nullable(),
-    catheterPrimed: z.boolean(),
-  }),
-  reservoir: z.object({ volumeNl: int, capacityNl: int, drugId: drugId.nullable(), concentrationMcgPerMl: int, lowAlarmNl: int, lastRefillMs: int.nullable() }),
-  delivered: z.object({
-    totalNl: int,
-    totalPg: int,
-    strokes: int,
-    undeliveredNl: int,
-    todayNl: int,
-    todayPg: int,
-    trailing24hPg: int.nullable().meta({ description: 'Null when the pump cannot reconstruct the last 24 h.' }),
-  }),
-  bolus: z.object({ kind: z.enum(['clinician', 'priming', 'bridge', 'patient']), commandId: z.string(), requestedNl: int, startedMs: int }).nullable(),
-  patientBolus: z.object({ enabled: z.boolean(), nextAllowedAtMs: int.nullable(), usedIn24h: int, allowedPer24h: int }),
-  battery: z.object({ remainingUj: int, capacityUj: int, eriAtMs: int.nullable(), endOfServiceAtMs: int.nullable(), replaceByMs: int }),
-  alarms: z.array(z.object({ code: alarmCode, critical: z.boolean(), raisedAtMs: int, acknowledged: z.boolean() })),
-  refillReminderUtcMs: int.nullable(),
-  staged: z.object({ stagedId: int, changes: looseObject, softCodes: z.array(z.string()) }).nullable(),
-  awaitingInterrogation: z.boolean(),
-  log: z.object({ eventNextSeq: int, therapyNextSeq: int }),
-}).meta({ id: 'PumpStatus' });
+/** The pump's own status, as @thecal/pump-schemas defines it (the same schema the radio's answers are checked with). */
+export const StatusSchema = PumpStatusSchema;
 
 const Forecast = z.object({
   lowReservoirAtMs: int.nullable(),
