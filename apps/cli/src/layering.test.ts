@@ -12,15 +12,16 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const ALLOWED: Record<string, readonly string[]> = {
   'packages/pump-core': [],
   'packages/pump-schemas': ['@thecal/pump-core'],
+  'packages/control-port': ['@thecal/pump-core'],
   'packages/sim': ['@thecal/pump-core', '@thecal/pump-schemas'],
   'packages/protocol': ['@thecal/pump-core', '@thecal/pump-schemas'],
   'packages/therapy-calc': ['@thecal/pump-core'],
   'packages/patient': ['@thecal/pump-core', '@thecal/sim'],
-  'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol', '@thecal/patient'],
+  'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol', '@thecal/patient', '@thecal/control-port'],
   'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim', '@thecal/therapy-calc', '@thecal/patient'],
   'apps/programmer': ['@thecal/pump-core', '@thecal/pump-schemas', '@thecal/protocol', '@thecal/therapy-calc'],
   'apps/ptm': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
-  'apps/instructor': ['@thecal/pump-core', '@thecal/patient', '@thecal/therapy-calc'],
+  'apps/instructor': ['@thecal/pump-core', '@thecal/patient', '@thecal/therapy-calc', '@thecal/control-port'],
   'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server', '@thecal/therapy-calc'],
 };
 

@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { startServer } from '@thecal/clinic-server';
 import { startVirtualPump } from '@thecal/virtual-pump';
 import { NL_PER_ML, type Pump } from '@thecal/pump-core';
+import { DebriefSchema, TruthAnswerSchema, checkAnswer } from '@thecal/control-port';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -48,6 +49,18 @@ describe('instructor page (headless Chromium)', () => {
       await page.goto(`${clinic.url}/instructor/?pump=${encodeURIComponent(pump.controlUrl)}`);
       await page.getByRole('heading', { name: 'E2E run: instructor view' }).waitFor({ timeout: 30_000 });
       assert.equal(await page.getByTestId('catheter').textContent(), 'intact');
+      // The answers the page reads are exactly what the shared schemas describe.
+      for (const [path, schema] of [['/truth', TruthAnswerSchema], ['/debrief', DebriefSchema]] as const) {
+        const answer = checkAnswer(schema, await (await fetch(`${pump.controlUrl}${path}`)).json());
+        assert.ok(answer.ok, `${path}: ${answer.ok ? '' : answer.errors.join('; ')}`);
+      }
+      // A malformed fault is named on the page and never sent: the pump's truth lists no fault.
+      await page.getByLabel('fault JSON').fill('{"kind":"leak","fractionPercent":150}');
+      await page.getByRole('button', { name: 'Inject now' }).click();
+      await page.getByRole('status').filter({ hasText: 'not sent: fractionPercent' }).waitFor({ timeout: 30_000 });
+      const truth = checkAnswer(TruthAnswerSchema, await (await fetch(`${pump.controlUrl}/truth`)).json());
+      assert.ok(truth.ok && truth.value.faults.length === 0, 'the malformed fault reached the pump');
+      await page.getByLabel('fault example').selectOption('mri');
       await page.getByLabel('fault example').selectOption('occlusion');
       await page.getByRole('button', { name: 'Inject now' }).click();
       await page.getByRole('status').filter({ hasText: 'injected' }).waitFor({ timeout: 30_000 });

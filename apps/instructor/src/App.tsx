@@ -5,7 +5,7 @@
  * when, and what the trainee did against what was expected.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { isDebrief, isTruth, type Debrief, type TimelineEntry, type Truth } from './types.ts';
+import { DebriefSchema, FAULT_EXAMPLES, TruthAnswerSchema, checkAnswer, parseFault, type Debrief, type TimelineEntry, type TruthAnswer as Truth } from '@thecal/control-port';
 import { mL, mLPerDay, span, when } from './format.ts';
 
 const POLL_MS = 1000;
@@ -21,9 +21,13 @@ export function App({ pumpUrl }: { pumpUrl: string | null }) {
     if (base === null) return;
     try {
       const [t, d] = await Promise.all([fetch(`${base}/truth`).then((r) => r.json() as Promise<unknown>), fetch(`${base}/debrief`).then((r) => r.json() as Promise<unknown>)]);
-      if (!isTruth(t) || !isDebrief(d)) throw new Error('the pump answered something that is not ground truth');
-      setTruth(t);
-      setDebrief(d);
+      // Checked field by field before anything is shown: a wrong answer is named, never half-drawn.
+      const truthAnswer = checkAnswer(TruthAnswerSchema, t);
+      if (!truthAnswer.ok) throw new Error(`GET /truth answered something that is not ground truth: ${truthAnswer.errors.slice(0, 3).join('; ')}`);
+      const debriefAnswer = checkAnswer(DebriefSchema, d);
+      if (!debriefAnswer.ok) throw new Error(`GET /debrief answered something that is not a debrief: ${debriefAnswer.errors.slice(0, 3).join('; ')}`);
+      setTruth(truthAnswer.value);
+      setDebrief(debriefAnswer.value);
       setError(null);
     } catch (e) {
       setError(`cannot read the virtual pump at ${base}: ${e instanceof Error ? e.message : String(e)}`);
@@ -124,7 +128,7 @@ function Live({ truth, base, onInjected }: { truth: Truth; base: string; onInjec
           <dt>catheter</dt>
           <dd className={t.catheter.kind === 'intact' ? 'ok' : 'bad'} data-testid="catheter">
             {t.catheter.kind}
-            {t.catheter.fractionPercent !== undefined ? ` (${t.catheter.fractionPercent}% into tissue)` : ''}
+            {t.catheter.kind === 'leak' ? ` (${t.catheter.fractionPercent}% into tissue)` : ''}
           </dd>
           <dt>in the pocket</dt>
           <dd>{mL(t.pocketNl)}</dd>
@@ -179,27 +183,28 @@ function DetailRow({ name, value }: { name: string; value: number | string | boo
   );
 }
 
-const EXAMPLES: Record<string, string> = {
-  occlusion: '{"kind":"occlusion"}',
-  leak: '{"kind":"leak","fractionPercent":50}',
-  disconnection: '{"kind":"disconnection"}',
-  'catheter-repair': '{"kind":"catheter-repair"}',
-  'motor-stall': '{"kind":"motor-stall","recoveryDelayMs":null}',
-  mri: '{"kind":"mri","fieldMs":1800000,"recoveryDelayMs":21600000}',
-  'battery-drain': '{"kind":"battery-drain","extraUjPerDay":100000000}',
-  'low-battery-reset': '{"kind":"low-battery-reset"}',
-  'memory-corruption': '{"kind":"memory-corruption","banks":"newest"}',
-  'clock-drift': '{"kind":"clock-drift","ppm":500}',
-  'pocket-fill': '{"kind":"pocket-fill","pocketPercent":100}',
-  'access-port-injection': '{"kind":"access-port-injection","volumeNl":2000000}',
-};
+const EXAMPLES: Record<string, string> = Object.fromEntries(Object.entries(FAULT_EXAMPLES).map(([kind, fault]) => [kind, JSON.stringify(fault)]));
 
 function InjectFault({ base, onInjected }: { base: string; onInjected: () => Promise<void> }) {
   const [text, setText] = useState(EXAMPLES['occlusion'] ?? '');
   const [answer, setAnswer] = useState<string | null>(null);
   const inject = async () => {
+    // The pump checks the fault with the same schema; checking here first names the problem
+    // without a round trip, and nothing malformed is ever sent.
+    let json: unknown;
     try {
-      const r = await fetch(`${base}/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      json = JSON.parse(text);
+    } catch (e) {
+      setAnswer(`not sent: this is not JSON (${e instanceof Error ? e.message : String(e)})`);
+      return;
+    }
+    const fault = parseFault(json);
+    if (!fault.ok) {
+      setAnswer(`not sent: ${fault.errors.join('; ')}`);
+      return;
+    }
+    try {
+      const r = await fetch(`${base}/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault.fault) });
       const body = (await r.json()) as { error?: string; issues?: string[]; armed?: boolean };
       setAnswer(r.ok ? (body.armed === true ? 'armed for the next refill' : 'injected') : `refused: ${body.error ?? r.status}${body.issues ? ` (${body.issues.join('; ')})` : ''}`);
       await onInjected();

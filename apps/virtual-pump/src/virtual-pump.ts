@@ -8,7 +8,7 @@
  *   POST /magnet[?seconds=N]  the physical signal of intent: opens pairing for N s (default 60)
  *   GET  /status              the simulator's view of the pump (inspection, not the radio)
  *   POST /link                {"cut": "now" | "before-next-frame" | "after-next-frame"} (tests, training)
- *   POST /fault               a fault (faults/spec.ts), injected now; a refill fault is armed for the next refill
+ *   POST /fault               a fault (@thecal/control-port), injected now; a refill fault is armed for the next refill
  *   GET  /truth               the ground truth the trainee cannot see: true time and reservoir, catheter, patient, faults
  *   GET  /debrief             the timeline and each expected trainee action, met or missed (training)
  *
@@ -24,7 +24,7 @@ import { ScaledClock } from './clock.ts';
 import { ImpairedPath, NO_IMPAIRMENT, type ImpairmentSpec } from './impairment.ts';
 import { loadOrManufacture, pumpFiles, saveKeys, saveMemory, type PumpFiles } from './store.ts';
 import { FaultWorld, type PatientPort, type WorldTruth } from './faults/world.ts';
-import { parseFault, REFILL_FAULTS, type Fault } from './faults/spec.ts';
+import { parseFault, REFILL_FAULTS, type Fault } from '@thecal/control-port';
 import { describeFault } from './faults/world.ts';
 import { buildDebrief, type ExpectedAction } from './faults/debrief.ts';
 

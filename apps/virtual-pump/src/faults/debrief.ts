@@ -2,24 +2,9 @@
  * The debrief after a training run: the timeline (faults, what the pump raised, what the patient
  * showed, what the trainee did) and each expected action marked met (with when) or missed.
  */
-import type { TimelineEntry } from './world.ts';
+import type { Debrief, ExpectedAction, TimelineEntry } from '@thecal/control-port';
 
-export interface ExpectedAction {
-  /** One of: interrogation, refill, program-change, bridge-bolus, clinician-bolus, alarm-cleared, stop-therapy, resume-therapy. */
-  action: string;
-  /** From the start of the scenario. */
-  byMs: number;
-  why: string;
-}
-
-export interface Debrief {
-  startMs: number;
-  nowMs: number;
-  timeline: TimelineEntry[];
-  expected: { action: string; byMs: number; why: string; status: 'met' | 'missed' | 'pending'; atMs: number | null }[];
-  /** First pump alarm, first patient sign, first trainee action after each fault. */
-  faults: { atMs: number; text: string; firstPumpAlarmMs: number | null; firstPatientSignMs: number | null; firstActionMs: number | null }[];
-}
+export type { Debrief, ExpectedAction };
 
 export function buildDebrief(timeline: readonly TimelineEntry[], expected: readonly ExpectedAction[], startMs: number, nowMs: number): Debrief {
   const actions = timeline.filter((e) => e.source === 'action');

@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MS_PER_DAY, MS_PER_HOUR, NL_PER_ML, Pump, PumpMemory, type PumpModelId } from '@thecal/pump-core';
-import { parseFault } from './spec.ts';
+import { FAULT_EXAMPLES, TruthAnswerSchema, WorldTruthSchema, checkAnswer, parseFault } from '@thecal/control-port';
 import { FaultWorld, softCodes, type CatheterState, type PatientPort, type PatientTruth } from './world.ts';
+import { VirtualPatientPort } from './patient-port.ts';
 import { startVirtualPump } from '../virtual-pump.ts';
 
 const T0 = Date.UTC(2026, 0, 5);
@@ -76,6 +77,29 @@ describe('fault schema', () => {
 });
 
 describe('the world around the pump', () => {
+  it('tells its truth in the shape the control port promises, whatever faults it carries, with a virtual patient', () => {
+    const w = new FaultWorld(...((): [Pump, PumpMemory] => {
+      const pump = Pump.manufacture({ serial: 'W-2', model: 'thecal-40', atMs: T0 });
+      setUp(pump);
+      const mem = PumpMemory.blank();
+      mem.save(pump);
+      return [pump, mem];
+    })(), new VirtualPatientPort({ seed: 7, drugId: 'baclofen', startMs: T0, catheterVolumeNl: 150_000, fillConcentrationMcgPerMl: 500, steadyDailyPg: 500_000_000 }), T0);
+    const check = (what: string) => {
+      const r = checkAnswer(WorldTruthSchema, JSON.parse(JSON.stringify(w.truth())));
+      assert.ok(r.ok, `${what}: ${r.ok ? '' : r.errors.join('; ')}`);
+    };
+    check('at the start');
+    for (const [i, fault] of Object.values(FAULT_EXAMPLES).entries()) {
+      w.advanceTo(T0 + (i + 1) * MS_PER_HOUR);
+      if (fault.kind === 'pocket-fill' || fault.kind === 'access-port-injection') continue;
+      w.inject(fault);
+      check(`after ${fault.kind}`);
+    }
+    w.advanceTo(T0 + 3 * MS_PER_DAY);
+    check('days later');
+  });
+
   it('an occluded catheter keeps the drug in the reservoir: the pump does not know, the next refill flags the residual', () => {
     const patient = new RecordingPatient();
     const w = world('thecal-20', patient);
@@ -171,7 +195,10 @@ describe('live fault injection on the virtual pump', () => {
       assert.equal((await post({ kind: 'memory-corruption', banks: 'newest' })).status, 200);
       assert.equal(running.radio.pump, running.pump(), 'the radio talks to the restarted pump');
       await new Promise((r) => setTimeout(r, 300));
-      const truth = (await (await fetch(`${running.controlUrl}/truth`)).json()) as { catheter: { kind: string }; faults: { fault: { kind: string } }[]; pump: { alarms: string[] }; refillFaultArmed: { kind: string } | null; trueReservoirNl: number; believedReservoirNl: number };
+      // The answer is checked with the schema the instructor page reads it with.
+      const answer = checkAnswer(TruthAnswerSchema, await (await fetch(`${running.controlUrl}/truth`)).json());
+      assert.ok(answer.ok, answer.ok ? '' : answer.errors.join('; '));
+      const truth = answer.value;
       assert.equal(truth.catheter.kind, 'occluded');
       assert.deepEqual(truth.faults.map((f) => f.fault.kind), ['occlusion', 'memory-corruption']);
       assert.ok(truth.pump.alarms.includes('memory-error'));

@@ -9,9 +9,9 @@
  * the oscillator drift. Everything the patient receives is booked at true time.
  */
 import { Pump, PumpMemory, nvm, type DrugId, type PumpModelId, type SelfTestResult } from '@thecal/pump-core';
-import type { Fault } from './spec.ts';
+import type { CatheterState, Fault, PatientTruth, TimelineEntry, WorldTruth } from '@thecal/control-port';
 
-export type CatheterState = { kind: 'intact' } | { kind: 'occluded' } | { kind: 'leak'; fractionPercent: number } | { kind: 'disconnected' };
+export type { CatheterState, PatientTruth, TimelineEntry, WorldTruth };
 
 /** What the virtual patient must offer the world (an adapter over @thecal/patient). */
 export interface PatientPort {
@@ -23,37 +23,6 @@ export interface PatientPort {
   truth(): PatientTruth;
   /** What changed since the last call, each at the model's own time (condition changes, signs); optional. */
   changes?(): { atMs: number; text: string }[];
-}
-
-export interface PatientTruth {
-  /** Short headline, e.g. "withdrawal (itching, returning spasticity)". */
-  state: 'well' | 'under-dosed' | 'withdrawal' | 'overdose';
-  signs: string[];
-  /** When the current state began (the model's own crossing time), if the model knows. */
-  sinceMs?: number | null;
-  /** Anything else the model reports (drug in CSF, effect scores...), shown as-is to the instructor. */
-  detail: Record<string, number | string | boolean | null>;
-}
-
-export interface TimelineEntry {
-  atMs: number;
-  source: 'fault' | 'pump' | 'patient' | 'action';
-  text: string;
-}
-
-export interface WorldTruth {
-  trueMs: number;
-  pumpUtcMs: number;
-  clockErrorMs: number;
-  clockDriftPpm: number;
-  believedReservoirNl: number;
-  trueReservoirNl: number;
-  pocketNl: number;
-  catheter: CatheterState;
-  faults: { atMs: number; fault: Fault }[];
-  patient: PatientTruth | null;
-  pump: { running: boolean; suspendedBy: string | null; rateNlPerDay: number; alarms: string[]; drugId: DrugId | null; concentrationMcgPerMl: number };
-  timeline: TimelineEntry[];
 }
 
 export interface RefillInput {

@@ -1,7 +1,8 @@
 /**
  * The faults an instructor can inject, as data: validated at every boundary (the virtual pump's
  * POST /fault, a training scenario file, the fault-table campaign) by one zod schema, so a bad
- * fault is refused with the path and the reason, never guessed at.
+ * fault is refused with the path and the reason, never guessed at. The instructor page checks a
+ * fault with it too, before sending it.
  */
 import { z } from 'zod';
 import { LIMITS, MAX_EXTRA_DRAIN_UJ_PER_DAY } from '@thecal/pump-core';
@@ -76,3 +77,19 @@ export function parseFault(input: unknown): { ok: true; fault: Fault } | { ok: f
 
 /** Faults that act during a refill rather than at any moment. */
 export const REFILL_FAULTS: ReadonlySet<FaultKind> = new Set(['pocket-fill', 'access-port-injection']);
+
+/** One example of each kind, as an instructor would type it (the instructor page offers these). */
+export const FAULT_EXAMPLES: { readonly [K in FaultKind]: Extract<Fault, { kind: K }> } = {
+  occlusion: { kind: 'occlusion' },
+  leak: { kind: 'leak', fractionPercent: 50 },
+  disconnection: { kind: 'disconnection' },
+  'catheter-repair': { kind: 'catheter-repair' },
+  'motor-stall': { kind: 'motor-stall', recoveryDelayMs: null },
+  mri: { kind: 'mri', fieldMs: 1_800_000, recoveryDelayMs: 21_600_000 },
+  'battery-drain': { kind: 'battery-drain', extraUjPerDay: 100_000_000 },
+  'low-battery-reset': { kind: 'low-battery-reset' },
+  'memory-corruption': { kind: 'memory-corruption', banks: 'newest' },
+  'clock-drift': { kind: 'clock-drift', ppm: 500 },
+  'pocket-fill': { kind: 'pocket-fill', pocketPercent: 100 },
+  'access-port-injection': { kind: 'access-port-injection', volumeNl: 2_000_000 },
+};
