@@ -3,7 +3,7 @@
  * staged programming every workflow ends with. All decisions are the pump's; this module only
  * carries them and keeps a journal so that an interrupted session is noticed at the next connect.
  */
-import { ForecastSchema, InterrogationBodySchema, PumpClient, PumpError, StatusSchema, checkBody, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
+import { ForecastSchema, InterrogationBodySchema, PumpClient, PumpError, RefusalBodySchema, StagedAnswerSchema, StatusSchema, checkBody, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
 import { asPumpStatus } from '@thecal/pump-schemas';
 import type { ChangeSet, LogRecord, PumpStatus } from '@thecal/pump-core';
 import { INTERROGATION_RECENT_EVENTS } from '@thecal/therapy-calc';
@@ -124,8 +124,14 @@ export function controlUrlOf(radioUrl: string): string {
 }
 
 export function refusalOf(res: Response): PumpRefusal {
-  const b = (res.body ?? {}) as { reason?: string; message?: string; error?: string; issues?: PumpIssue[] };
-  return { status: res.status, reason: b.reason ?? res.status, message: b.message ?? b.error ?? res.status, issues: Array.isArray(b.issues) ? b.issues : [] };
+  const parsed = RefusalBodySchema.safeParse(res.body ?? {});
+  if (!parsed.success) {
+    // Still a refusal: said as one, with what was wrong with its body, never read half-way.
+    const why = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    return { status: res.status, reason: res.status, message: `the pump refused (${res.status}) with an answer that is not what a pump sends: ${why}`, issues: [] };
+  }
+  const b = parsed.data;
+  return { status: res.status, reason: b.reason ?? res.status, message: b.message ?? b.error ?? res.status, issues: b.issues ?? [] };
 }
 
 export class PumpLink {
@@ -204,10 +210,9 @@ export class PumpLink {
   async stage(serial: string, workflow: string, changes: ChangeSet): Promise<{ ok: true; stagedId: number; softLimits: PumpIssue[] } | { ok: false; refusal: PumpRefusal }> {
     const res = await this.client.request('stage-program', { changes: changes as never });
     if (res.status !== 'ok') return { ok: false, refusal: refusalOf(res) };
-    const detail = (res.body as { detail?: { stagedId?: number; softLimits?: PumpIssue[] } }).detail ?? {};
-    if (typeof detail.stagedId !== 'number') throw new Error('the pump staged the change without a staged id');
+    const { detail } = checkBody(StagedAnswerSchema, res.body, 'the staging answer');
     writeJournal(serial, { serial, workflow, phase: 'staged', stagedId: detail.stagedId, atUtcMs: Date.now() });
-    return { ok: true, stagedId: detail.stagedId, softLimits: detail.softLimits ?? [] };
+    return { ok: true, stagedId: detail.stagedId, softLimits: detail.softLimits };
   }
 
   async commit(serial: string, workflow: string, stagedId: number, acknowledged: string[]): Promise<{ ok: true } | { ok: false; refusal: PumpRefusal }> {

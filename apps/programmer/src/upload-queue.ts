@@ -83,10 +83,24 @@ export async function discardUpload(id: string): Promise<void> {
 }
 
 let flushing: Promise<{ sent: number; waiting: number }> | null = null;
+let flushingAgain: Promise<{ sent: number; waiting: number }> | null = null;
 
-/** Send what waits, oldest first; stops at the first network failure (the server is away). */
+/**
+ * Send what waits, oldest first; stops at the first network failure (the server is away). One
+ * flush runs at a time. Asked while one runs, it runs once more after it: the running one listed
+ * the queue before the upload just added, which would otherwise wait for the next timer.
+ */
 export function flushQueue(): Promise<{ sent: number; waiting: number }> {
-  flushing ??= doFlush().finally(() => {
+  if (flushing !== null) {
+    flushingAgain ??= flushing
+      .catch(() => undefined)
+      .then(() => {
+        flushingAgain = null;
+        return flushQueue();
+      });
+    return flushingAgain;
+  }
+  flushing = doFlush().finally(() => {
     flushing = null;
   });
   return flushing;

@@ -53,9 +53,8 @@ export function useApp(): AppState {
 /** Pump-clock ms (the clock of nowMs, atMs, nextAllowedAtMs) to the pump's UTC wall time for display. */
 export function pumpUtcOf(reading: PumpReading | null, pumpMs: number): number {
   if (reading === null) return pumpMs;
-  const s = reading.status as { pumpUtcMs?: number; nowMs: number };
-  return pumpMs + ((s.pumpUtcMs ?? s.nowMs) - s.nowMs);
+  return pumpMs + (reading.status.pumpUtcMs - reading.status.nowMs);
 }
 export function pumpOffsetOf(reading: PumpReading | null): number {
-  return (reading?.status as { utcOffsetMs?: number } | undefined)?.utcOffsetMs ?? 0;
+  return reading?.status.utcOffsetMs ?? 0;
 }

@@ -201,6 +201,7 @@ export function parseRequestBody(type: RequestType, body: Value): { ok: true; bo
 // ------------------------------------------------------------------ response bodies (checked by the client)
 
 const ValidationIssue = z.object({ code: z.string(), severity: z.string(), path: z.string(), message: z.string() });
+export const ValidationIssueSchema = ValidationIssue;
 export const CommandResultSchema = z.union([
   z.object({ ok: z.literal(true), atMs: int, detail: z.record(z.string(), z.unknown()) }),
   z.object({ ok: z.literal(false), atMs: int, reason: z.string(), message: z.string(), issues: z.array(ValidationIssue).optional(), detail: z.record(z.string(), z.unknown()).optional() }),
@@ -235,6 +236,11 @@ export const LogPageSchema = z.object({
 /** The pump's full status and forecast, exactly the core's shapes (see @thecal/pump-schemas). */
 export const StatusSchema = PumpStatusSchema;
 export const ForecastSchema = PumpForecastSchema;
+/** The pump's answer when it staged a change set: the id to commit and the soft limits to acknowledge. */
+export const StagedAnswerSchema = z.object({ ok: z.literal(true), atMs: int, detail: z.object({ stagedId: nat, softLimits: z.array(ValidationIssue) }) });
+/** Any refusal's body: the pump's (reason, message, the issues it found) or the radio's own (error, message). */
+export const RefusalBodySchema = z.object({ reason: z.string().optional(), message: z.string().optional(), error: z.string().optional(), issues: z.array(ValidationIssue).optional() });
+
 /** The body of an 'interrogate' answer. */
 export const InterrogationBodySchema = z.object({ device: DeviceInfoSchema, status: PumpStatusSchema, forecast: PumpForecastSchema });
 

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { ALARM_CODES, ALARM_KINDS, type AlarmCode } from '@thecal/pump-core';
+import { RefusalBodySchema } from '@thecal/protocol';
 import { useI18n, type MessageKey } from '../i18n/index.ts';
 import { pumpOffsetOf, pumpUtcOf, useApp } from '../state.ts';
 import { formatPumpDate, formatPumpTime } from '../format.ts';
@@ -54,7 +55,9 @@ export function AlarmsScreen(): ReactNode {
     if (app.link === null) return;
     try {
       const res = await app.link.clearAlarm(code);
-      setNote(res.status === 'ok' ? t('alarms.silenced') : t('dose.refused', { message: String((res.body as { message?: string; error?: string }).message ?? (res.body as { error?: string }).error ?? res.status) }));
+      const refusal = RefusalBodySchema.safeParse(res.body ?? {});
+      const why = refusal.success ? (refusal.data.message ?? refusal.data.error ?? res.status) : res.status;
+      setNote(res.status === 'ok' ? t('alarms.silenced') : t('dose.refused', { message: why }));
     } catch (e) {
       setNote(t('common.error', { error: e instanceof Error ? e.message : String(e) }));
     }
