@@ -70,6 +70,13 @@ onBothDatabases('FHIR R4 API', (kind) => {
     assert.ok(codes.includes('157784'), 'MDC_FLOW_FLUID_PUMP');
     const flow = obs.entry.find((e: { resource: { id: string } }) => e.resource.id.endsWith('-flow')).resource;
     assert.deepEqual([flow.valueQuantity.system, flow.valueQuantity.code], ['http://unitsofmeasure.org', 'mL/d']);
+    // Each alarm is a Flag too: active exactly while its Observation has no end.
+    const flags = (await c.request('GET', `/fhir/Flag?patient=${pid}`, { token: c.tokens.clinician })).json();
+    for (const { resource: flag } of flags.entry as { resource: { id: string; status: string } }[]) {
+      const record = obs.entry.find((e: { resource: { id: string } }) => e.resource.id === flag.id)?.resource as { effectivePeriod: { end?: string } } | undefined;
+      assert.ok(record !== undefined, `flag ${flag.id} has no alarm Observation`);
+      assert.equal(flag.status, record.effectivePeriod.end === undefined ? 'active' : 'inactive', flag.id);
+    }
     const patient = await c.request('GET', `/fhir/Patient/${pid}`, { token: c.tokens.nurse });
     assertValid(patient.json());
     const devices = (await c.request('GET', `/fhir/Device?patient=${pid}`, { token: c.tokens.nurse })).json();

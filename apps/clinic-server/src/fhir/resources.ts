@@ -289,6 +289,26 @@ export function alarmObservation(a: Selectable<AlarmsTable>, implantId: string |
   };
 }
 
+/**
+ * Pump alarms as Flags as well (DOMAIN 7: "Observation or Flag"): an active Flag is what a
+ * clinical system shows in its safety banner while the alarm lasts; the Observation is the record.
+ */
+export function alarmFlag(a: Selectable<AlarmsTable>, implantId: string | null): Resource {
+  return {
+    resourceType: 'Flag',
+    id: `alarm-${a.id}`,
+    status: a.resolved_at_ms === null ? 'active' : 'inactive',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'safety', display: 'Safety' }] }],
+    code: {
+      coding: [{ system: ALARM_SYSTEM, code: a.code, display: `pump alarm ${a.code}` }],
+      text: `${a.critical !== 0 ? 'critical' : 'non-critical'} pump alarm ${a.code} on pump ${a.pump_serial}`,
+    },
+    subject: ref('Patient', a.patient_id),
+    period: { start: iso(a.raised_at_ms), ...(a.resolved_at_ms === null ? {} : { end: iso(a.resolved_at_ms) }) },
+    ...(implantId === null ? {} : { author: ref('Device', implantId) }),
+  };
+}
+
 /** Programming sessions and every access to the patient's data. */
 export function auditEvent(a: Selectable<AuditLogTable>): Resource {
   const action = a.action === 'create' ? 'C' : a.action === 'update' ? 'U' : a.action === 'read' || a.action === 'export' ? 'R' : 'E';
@@ -333,7 +353,7 @@ export function searchBundle(matches: Resource[], baseUrl: string, page: SearchP
   };
 }
 
-export const FHIR_TYPES = ['Patient', 'Device', 'DeviceMetric', 'DeviceUseStatement', 'MedicationRequest', 'MedicationAdministration', 'Observation', 'Procedure', 'AuditEvent'] as const;
+export const FHIR_TYPES = ['Patient', 'Device', 'DeviceMetric', 'DeviceUseStatement', 'MedicationRequest', 'MedicationAdministration', 'Observation', 'Flag', 'Procedure', 'AuditEvent'] as const;
 
 export function capabilityStatement(nowMs: number): Resource {
   return {

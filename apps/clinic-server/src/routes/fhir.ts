@@ -7,6 +7,7 @@ import { addRoute, type HandlerInput, type RouteTable } from '../http/route.ts';
 import { uuid } from '../domain/schemas.ts';
 import { requirePatient } from './patients.ts';
 import {
+  alarmFlag,
   alarmObservation,
   auditEvent,
   capabilityStatement,
@@ -187,6 +188,11 @@ export function fhirRoutes(app: FastifyInstance, ctx: AppContext, table: RouteTa
     const sessions = await db.selectFrom('programming_sessions').select(['id', 'patient_id', 'interrogated_at_ms', 'pump_serial', 'status_json']).where('patient_id', '=', pid).orderBy('interrogated_at_ms').execute();
     const alarms = await db.selectFrom('alarms').selectAll().where('patient_id', '=', pid).orderBy('raised_at_ms').execute();
     return [...sessions.flatMap((s) => sessionObservations(s, implantId)), ...alarms.map((a) => alarmObservation(a, implantId))];
+  });
+  search('Flag', EVERYONE, async (pid) => {
+    const implantId = await currentImplantId(pid);
+    const alarms = await db.selectFrom('alarms').selectAll().where('patient_id', '=', pid).orderBy('raised_at_ms').execute();
+    return alarms.map((a) => alarmFlag(a, implantId));
   });
   search('Procedure', EVERYONE, async (pid) => {
     const implants = await implantsOf(pid);
