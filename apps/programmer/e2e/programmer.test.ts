@@ -455,7 +455,11 @@ describe('clinician programmer in Chromium', { timeout: 180_000 }, () => {
     // The server refuses every upload as it would for a pump it does not know yet.
     await page.route('**/api/sessions', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'unknown-pump', message: `no implanted pump with serial ${SERIAL}: record the implant first`, issues: [] }) }));
     await page.goto(appUrl);
-    if ((await page.getByRole('button', { name: 'Sign in' }).count()) > 0) {
+    // Decide only once the page has drawn one or the other: counting before the first render found
+    // no sign-in button, skipped signing in, and the uploads then waited for a user for ever.
+    const signInButton = page.getByRole('button', { name: 'Sign in' });
+    await signInButton.or(page.getByText(/^Signed in to the clinic as/)).first().waitFor({ timeout: 20_000 });
+    if ((await signInButton.count()) > 0) {
       await page.getByLabel('User').fill('clinician');
       await page.getByLabel('Password').fill('thecal-demo-password');
       await page.getByRole('button', { name: 'Sign in' }).click();
