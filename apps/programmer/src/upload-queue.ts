@@ -4,7 +4,7 @@
  * upload is idempotent by pump serial and log sequence), or a 4xx that no retry can fix (kept
  * aside as "rejected" with the server's reason, never silently dropped).
  */
-import { HttpStatusError, currentUser, postJson } from './clinic-api.ts';
+import { HttpStatusError, currentUser, postJson, postSession } from './clinic-api.ts';
 
 export interface QueuedUpload {
   id: string;
@@ -113,9 +113,9 @@ async function doFlush(): Promise<{ sent: number; waiting: number }> {
   let sent = 0;
   for (const item of items) {
     try {
-      const session = (await postJson('/api/sessions', user.token, item.body)) as { sessionId?: string };
-      if (item.reportPdfBase64 !== null && typeof session.sessionId === 'string') {
-        await postJson(`/api/sessions/${session.sessionId}/report`, user.token, { pdfBase64: item.reportPdfBase64 });
+      const sessionId = await postSession(user.token, item.body);
+      if (item.reportPdfBase64 !== null) {
+        await postJson(`/api/sessions/${encodeURIComponent(sessionId)}/report`, user.token, { pdfBase64: item.reportPdfBase64 });
       }
       await tx('readwrite', (s) => s.delete(item.id));
       sent += 1;

@@ -1,5 +1,16 @@
-/** The clinic server, on the same origin as the app: sign-in and what the outbox sends. */
+/**
+ * The clinic server, on the same origin as the app: sign-in and what the outbox sends. Its answers
+ * are checked against the shape they must have before anything is kept from them.
+ */
+import { z } from 'zod';
 import type { OutboxItem, Sender } from './outbox.ts';
+
+const LoginAnswer = z.object({
+  token: z.string().min(1),
+  expiresAtMs: z.int(),
+  user: z.object({ username: z.string(), role: z.string(), patientId: z.string().nullable() }),
+});
+const ErrorAnswer = z.object({ message: z.string() });
 
 export interface ClinicSession {
   token: string;
@@ -19,8 +30,8 @@ export class ClinicError extends Error {
 
 async function errorText(res: Response): Promise<string> {
   try {
-    const j = (await res.json()) as { message?: string };
-    return j.message ?? `HTTP ${res.status}`;
+    const j = ErrorAnswer.safeParse(await res.json());
+    return j.success ? j.data.message : `HTTP ${res.status}`;
   } catch {
     return `HTTP ${res.status}`;
   }
@@ -29,7 +40,11 @@ async function errorText(res: Response): Promise<string> {
 export async function signIn(username: string, password: string, fetchImpl: typeof fetch = fetch): Promise<ClinicSession | { notPatient: true }> {
   const res = await fetchImpl('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   if (!res.ok) throw new ClinicError(res.status, await errorText(res));
-  const j = (await res.json()) as { token: string; expiresAtMs: number; user: { username: string; role: string; patientId: string | null } };
+  const answer = LoginAnswer.safeParse(await res.json().catch(() => null));
+  if (!answer.success) {
+    throw new ClinicError(res.status, `the clinic server's sign-in answer is not what it should be: ${answer.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ')}`);
+  }
+  const j = answer.data;
   if (j.user.role !== 'patient' || j.user.patientId === null) return { notPatient: true };
   return { token: j.token, username: j.user.username, patientId: j.user.patientId, expiresAtMs: j.expiresAtMs };
 }

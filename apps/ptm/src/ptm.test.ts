@@ -277,6 +277,8 @@ describe('clinic API', () => {
     assert.deepEqual(await signIn('u', 'p', as('clinician', null)), { notPatient: true });
     assert.deepEqual(await signIn('u', 'p', as('patient', 'pid')), { token: 't', username: 'u', patientId: 'pid', expiresAtMs: 1 });
     await assert.rejects(signIn('u', 'p', answering(401, { message: 'wrong password' })), /wrong password/);
+    // An answer of the wrong shape is refused with what is wrong, and nothing of it is kept.
+    await assert.rejects(signIn('u', 'p', answering(200, { token: 42, expiresAtMs: 1, user: { username: 'u', role: 'patient', patientId: 'pid' } })), /sign-in answer is not what it should be: token/);
   });
 });
 
