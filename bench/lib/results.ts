@@ -103,9 +103,12 @@ export function result(r: ResultInput): BenchResult {
   return out;
 }
 
-/** A result whose value is a ratio to a baseline and whose target applies to that ratio. */
-export function ratioResult(r: { name: string; value: number; baseline: Baseline; target: Target | null; details?: Record<string, unknown> }): BenchResult {
-  const ratio = r.baseline.value === 0 ? Number.POSITIVE_INFINITY : r.value / r.baseline.value;
+/**
+ * A result whose value is a ratio to a baseline and whose target applies to that ratio: value /
+ * baseline, or `measuredRatio` when the ratio was measured otherwise (e.g. pair by pair).
+ */
+export function ratioResult(r: { name: string; value: number; baseline: Baseline; target: Target | null; details?: Record<string, unknown>; measuredRatio?: number }): BenchResult {
+  const ratio = r.measuredRatio ?? (r.baseline.value === 0 ? Number.POSITIVE_INFINITY : r.value / r.baseline.value);
   const base = result({ name: r.name, value: ratio, unit: 'x', target: r.target, ...(r.details === undefined ? {} : { details: r.details }) });
   return { ...base, baseline: r.baseline, ratio };
 }

@@ -12,7 +12,7 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const ALLOWED: Record<string, readonly string[]> = {
   'packages/pump-core': [],
   'packages/pump-schemas': ['@thecal/pump-core'],
-  'packages/control-port': ['@thecal/pump-core'],
+  'packages/control-port': ['@thecal/pump-core', '@thecal/pump-schemas'],
   'packages/sim': ['@thecal/pump-core', '@thecal/pump-schemas'],
   'packages/protocol': ['@thecal/pump-core', '@thecal/pump-schemas'],
   'packages/therapy-calc': ['@thecal/pump-core'],
@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'apps/virtual-pump': ['@thecal/pump-core', '@thecal/protocol', '@thecal/patient', '@thecal/control-port'],
   'apps/clinic-server': ['@thecal/pump-core', '@thecal/sim', '@thecal/therapy-calc', '@thecal/patient'],
   'apps/programmer': ['@thecal/pump-core', '@thecal/pump-schemas', '@thecal/protocol', '@thecal/therapy-calc'],
-  'apps/ptm': ['@thecal/pump-core', '@thecal/protocol', '@thecal/therapy-calc'],
+  'apps/ptm': ['@thecal/pump-core', '@thecal/pump-schemas', '@thecal/protocol', '@thecal/therapy-calc'],
   'apps/instructor': ['@thecal/pump-core', '@thecal/patient', '@thecal/therapy-calc', '@thecal/control-port'],
   'apps/cli': ['@thecal/pump-core', '@thecal/sim', '@thecal/protocol', '@thecal/patient', '@thecal/virtual-pump', '@thecal/clinic-server', '@thecal/therapy-calc'],
 };

@@ -3,6 +3,7 @@
  * against the shape it must have before it is used: a server (or anything between) that answers
  * something else is an error that says so, never a token of the wrong type.
  */
+import { issueSummary } from '@thecal/pump-schemas';
 import { z } from 'zod';
 
 const LoginAnswer = z.object({ token: z.string().min(1) });
@@ -20,7 +21,7 @@ function messageOf(body: unknown): string | null {
 
 /** An answer of the wrong shape: which fields, and why. */
 function malformed(what: string, error: z.ZodError): Error {
-  return new Error(`the clinic server's ${what} is not what it should be: ${error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ')}`);
+  return new Error(`the clinic server's ${what} is not what it should be: ${issueSummary(error, '(answer)')}`);
 }
 
 const TOKEN_KEY = 'thecal.programmer.token';

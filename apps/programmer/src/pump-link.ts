@@ -3,29 +3,13 @@
  * staged programming every workflow ends with. All decisions are the pump's; this module only
  * carries them and keeps a journal so that an interrupted session is noticed at the next connect.
  */
-import { ForecastSchema, InterrogationBodySchema, PumpClient, PumpError, RefusalBodySchema, StagedAnswerSchema, StatusSchema, checkBody, webSocketConnector, type Credential, type Response } from '@thecal/protocol';
-import { asPumpStatus } from '@thecal/pump-schemas';
+import { ForecastSchema, InterrogationBodySchema, PumpClient, PumpError, StagedAnswerSchema, StatusSchema, checkBody, refusalOf, webSocketConnector, type Credential, type DeviceInfo, type Refusal } from '@thecal/protocol';
+import { asPumpStatus, type PumpForecast } from '@thecal/pump-schemas';
 import type { ChangeSet, LogRecord, PumpStatus } from '@thecal/pump-core';
 import { INTERROGATION_RECENT_EVENTS } from '@thecal/therapy-calc';
 
-export interface Forecast {
-  lowReservoirAtMs: number | null;
-  emptyAtMs: number | null;
-  nextRefillByMs: number | null;
-  eriAtMs: number;
-  replaceByMs: number;
-}
-
-export interface DeviceInfo {
-  serial: string;
-  model: string;
-  firmware: string;
-  pumpUtcMs: number;
-  pumpUtcOffsetMs: number;
-  /** Only from a simulated pump running faster than real time: pump seconds per real second. */
-  simulatedClockRate?: number;
-}
-
+export type Forecast = PumpForecast;
+export type { DeviceInfo };
 export interface Interrogated {
   device: DeviceInfo;
   status: PumpStatus;
@@ -35,20 +19,9 @@ export interface Interrogated {
   readAtUtcMs: number;
 }
 
-/** One issue the pump named when it refused: code, JSON path, message, severity. */
-export interface PumpIssue {
-  code: string;
-  path: string;
-  message: string;
-  severity: string;
-}
-
-export interface PumpRefusal {
-  status: Response['status'];
-  reason: string;
-  message: string;
-  issues: PumpIssue[];
-}
+/** A refusal as the screens show it (read by the protocol's refusalOf), and one issue the pump named in it. */
+export type PumpRefusal = Refusal;
+export type PumpIssue = Refusal['issues'][number];
 
 const CRED_KEY = 'thecal.programmer.credentials';
 const JOURNAL_KEY = 'thecal.programmer.journal';
@@ -123,17 +96,6 @@ export function controlUrlOf(radioUrl: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-export function refusalOf(res: Response): PumpRefusal {
-  const parsed = RefusalBodySchema.safeParse(res.body ?? {});
-  if (!parsed.success) {
-    // Still a refusal: said as one, with what was wrong with its body, never read half-way.
-    const why = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    return { status: res.status, reason: res.status, message: `the pump refused (${res.status}) with an answer that is not what a pump sends: ${why}`, issues: [] };
-  }
-  const b = parsed.data;
-  return { status: res.status, reason: b.reason ?? res.status, message: b.message ?? b.error ?? res.status, issues: b.issues ?? [] };
-}
-
 export class PumpLink {
   readonly url: string;
   private client: PumpClient;
@@ -187,8 +149,7 @@ export class PumpLink {
     const status = asPumpStatus(b.status);
     const from = Math.max(1, status.log.eventNextSeq - recentEvents);
     const events = await this.readLog('events', from, recentEvents);
-    const { simulatedClockRate, ...device } = b.device;
-    return { device: simulatedClockRate === undefined ? device : { ...device, simulatedClockRate }, status, forecast: b.forecast, recentEvents: events, readAtUtcMs };
+    return { device: b.device, status, forecast: b.forecast, recentEvents: events, readAtUtcMs };
   }
 
   async status(): Promise<{ status: PumpStatus; forecast: Forecast }> {

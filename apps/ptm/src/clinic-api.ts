@@ -2,6 +2,7 @@
  * The clinic server, on the same origin as the app: sign-in and what the outbox sends. Its answers
  * are checked against the shape they must have before anything is kept from them.
  */
+import { issueSummary } from '@thecal/pump-schemas';
 import { z } from 'zod';
 import type { OutboxItem, Sender } from './outbox.ts';
 
@@ -42,7 +43,7 @@ export async function signIn(username: string, password: string, fetchImpl: type
   if (!res.ok) throw new ClinicError(res.status, await errorText(res));
   const answer = LoginAnswer.safeParse(await res.json().catch(() => null));
   if (!answer.success) {
-    throw new ClinicError(res.status, `the clinic server's sign-in answer is not what it should be: ${answer.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ')}`);
+    throw new ClinicError(res.status, `the clinic server's sign-in answer is not what it should be: ${issueSummary(answer.error, '(answer)')}`);
   }
   const j = answer.data;
   if (j.user.role !== 'patient' || j.user.patientId === null) return { notPatient: true };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { LIMITS, MAX_EXTRA_DRAIN_UJ_PER_DAY } from '@thecal/pump-core';
+import { issueLines } from '@thecal/pump-schemas';
 
 const wholeMs = (what: string, max: number) =>
   z.number({ error: `${what} must be a number of milliseconds` }).int(`${what} must be a whole number of milliseconds`).min(0, `${what} cannot be negative`).max(max, `${what} is at most ${max} ms`);
@@ -71,8 +72,7 @@ export type Fault = z.infer<typeof FaultSchema>;
 /** A fault as data from outside: the fault, or every problem with its path. */
 export function parseFault(input: unknown): { ok: true; fault: Fault } | { ok: false; errors: string[] } {
   const r = FaultSchema.safeParse(input);
-  if (r.success) return { ok: true, fault: r.data };
-  return { ok: false, errors: r.error.issues.map((i) => `${i.path.length === 0 ? '(fault)' : i.path.join('.')}: ${i.message}`) };
+  return r.success ? { ok: true, fault: r.data } : { ok: false, errors: issueLines(r.error, '(fault)') };
 }
 
 /** Faults that act during a refill rather than at any moment. */

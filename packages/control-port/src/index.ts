@@ -2,6 +2,7 @@ export { FAULT_EXAMPLES, FAULT_KINDS, FaultSchema, REFILL_FAULTS, parseFault, ty
 export {
   CatheterStateSchema,
   DebriefSchema,
+  EXPECTED_ACTIONS,
   ExpectedActionSchema,
   PatientTruthSchema,
   TimelineEntrySchema,

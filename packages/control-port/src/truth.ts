@@ -4,6 +4,7 @@
  * instructor page checks every answer against the same schemas before it shows anything.
  */
 import { ALARM_CODES, DRUG_IDS, SUSPEND_REASONS, type AlarmCode, type DrugId } from '@thecal/pump-core';
+import { issueLines } from '@thecal/pump-schemas';
 import { z } from 'zod';
 import { FaultSchema } from './faults.ts';
 
@@ -75,10 +76,12 @@ export const TruthAnswerSchema = WorldTruthSchema.extend({
 });
 export type TruthAnswer = z.infer<typeof TruthAnswerSchema>;
 
+/** What a training scenario can expect the trainee to do (the debrief matches them on the timeline's actions). */
+export const EXPECTED_ACTIONS = ['interrogation', 'refill', 'program-change', 'bridge-bolus', 'clinician-bolus', 'alarm-cleared', 'stop-therapy', 'resume-therapy'] as const;
+
 /** An action the trainee is expected to take, by a time from the start of the scenario. */
 export const ExpectedActionSchema = z.object({
-  /** One of: interrogation, refill, program-change, bridge-bolus, clinician-bolus, alarm-cleared, stop-therapy, resume-therapy. */
-  action: z.string(),
+  action: z.enum(EXPECTED_ACTIONS),
   byMs: int.min(0),
   why: z.string(),
 });
@@ -98,6 +101,5 @@ export type Debrief = z.infer<typeof DebriefSchema>;
 /** An answer of the control port checked against its schema: the value, or every problem with its path. */
 export function checkAnswer<S extends z.ZodType>(schema: S, body: unknown): { ok: true; value: z.output<S> } | { ok: false; errors: string[] } {
   const r = schema.safeParse(body);
-  if (r.success) return { ok: true, value: r.data };
-  return { ok: false, errors: r.error.issues.map((i) => `${i.path.length === 0 ? '(answer)' : i.path.join('.')}: ${i.message}`) };
+  return r.success ? { ok: true, value: r.data } : { ok: false, errors: issueLines(r.error, '(answer)') };
 }

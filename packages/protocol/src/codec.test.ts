@@ -7,7 +7,7 @@ import { DICTIONARY_V1 } from './dictionary.ts';
 import { ProtocolError } from './errors.ts';
 import { decodeFrame, encodeFrame, type Frame } from './frame.ts';
 import { decodeLogRecords, encodeLogRecords } from './log-codec.ts';
-import { ForecastSchema, REQUEST_TYPE_NAMES, RESPONSE_STATUS, StatusSchema, checkBody, decodeRequest, decodeResponse, encodeRequest, encodeResponse, type ResponseStatus } from './messages.ts';
+import { ForecastSchema, REQUEST_TYPE_NAMES, RESPONSE_STATUS, StatusSchema, checkBody, decodeRequest, decodeResponse, encodeRequest, encodeResponse, refusalOf, type Response, type ResponseStatus } from './messages.ts';
 import { decodeValue, encodeValue, toValue, type Value } from './value-codec.ts';
 
 const bytesArb = (n?: number) => (n === undefined ? fc.uint8Array({ maxLength: 40 }) : fc.uint8Array({ minLength: n, maxLength: n }));
@@ -158,5 +158,22 @@ describe('answer bodies are checked, never trusted', () => {
       (e: unknown) => e instanceof ProtocolError && e.code === 'bad-field' && /^the status from the pump is not what a pump sends: /.test(e.message) && e.message.includes('reservoir.volumeNl') && e.message.includes('alarms'),
     );
     assert.throws(() => checkBody(ForecastSchema, overTheAir(null), 'the forecast'), /the forecast from the pump is not what a pump sends: \(the whole body\)/);
+  });
+
+  it('a refusal keeps what the pump said: reason, message and the issues it found', () => {
+    const answer = (status: Response['status'], body: unknown): Response => ({ type: 'commit', commandId: 'r:00', status, body: body as Value });
+    const issue = { code: 'rate-above-max', severity: 'hard', path: 'prescription.basal.rateNlPerDay', message: 'over the maximum' };
+    assert.deepEqual(refusalOf(answer('refused', overTheAir({ ok: false, atMs: 1, reason: 'invalid-program', message: 'the program is refused', issues: [issue] }))), {
+      status: 'refused',
+      reason: 'invalid-program',
+      message: 'the program is refused',
+      issues: [issue],
+    });
+    assert.deepEqual(refusalOf(answer('denied', { error: 'not-allowed', message: 'a patient cannot commit' })), { status: 'denied', reason: 'denied', message: 'a patient cannot commit', issues: [] });
+    // A refusal whose body is malformed is still said as a refusal, with what was wrong, never read half-way.
+    const r = refusalOf(answer('refused', { reason: 7, issues: [{ code: 'x' }] }));
+    assert.equal(r.reason, 'refused');
+    assert.deepEqual(r.issues, []);
+    assert.match(r.message, /not what a pump sends: .*reason/);
   });
 });

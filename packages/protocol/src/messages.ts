@@ -6,7 +6,7 @@
  *
  * Request bodies are validated strictly (zod) at the pump before anything runs.
  */
-import { PumpForecastSchema, PumpStatusSchema } from '@thecal/pump-schemas';
+import { PumpForecastSchema, PumpStatusSchema, issueLines, issueSummary } from '@thecal/pump-schemas';
 import { z } from 'zod';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
@@ -195,7 +195,7 @@ export const REQUEST_BODY: { readonly [T in RequestType]: z.ZodType } = {
 export function parseRequestBody(type: RequestType, body: Value): { ok: true; body: unknown } | { ok: false; error: string } {
   const r = REQUEST_BODY[type].safeParse(body instanceof Uint8Array ? '<bytes>' : body);
   if (r.success) return { ok: true, body: r.data };
-  return { ok: false, error: r.error.issues.map((i) => `${i.path.length === 0 ? '(body)' : i.path.join('.')}: ${i.message}`).join('; ') };
+  return { ok: false, error: issueLines(r.error, '(body)').join('; ') };
 }
 
 // ------------------------------------------------------------------ response bodies (checked by the client)
@@ -223,8 +223,9 @@ export const DeviceInfoSchema = z.object({
   pumpUtcMs: int,
   pumpUtcOffsetMs: int,
   /** Present only for a simulated pump running faster (or slower) than real time: pump seconds per real second. */
-  simulatedClockRate: z.number().positive().finite().optional(),
+  simulatedClockRate: z.number().positive().finite().exactOptional(),
 });
+export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
 export const LogPageSchema = z.object({
   log: z.enum(['events', 'therapy']),
   fromSeq: nat,
@@ -251,9 +252,28 @@ export const InterrogationBodySchema = z.object({ device: DeviceInfoSchema, stat
 export function checkBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const shown = r.error.issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.join('.') : '(the whole body)'}: ${i.message}`);
-  const more = r.error.issues.length > 3 ? ` (and ${r.error.issues.length - 3} more)` : '';
-  throw new ProtocolError('bad-field', `${what} from the pump is not what a pump sends: ${shown.join('; ')}${more}`);
+  throw new ProtocolError('bad-field', `${what} from the pump is not what a pump sends: ${issueSummary(r.error, '(the whole body)')}`);
+}
+
+/** A refusal as the apps show it: the pump's reason, message and the issues it found. */
+export interface Refusal {
+  status: ResponseStatus;
+  reason: string;
+  message: string;
+  issues: z.infer<typeof ValidationIssue>[];
+}
+
+/**
+ * Read any refusal's body, the pump's or the radio's own. A body that is not a refusal's shape is
+ * still said as a refusal, with what was wrong with it, never read half-way.
+ */
+export function refusalOf(res: Response): Refusal {
+  const parsed = RefusalBodySchema.safeParse(res.body ?? {});
+  if (!parsed.success) {
+    return { status: res.status, reason: res.status, message: `the pump refused (${res.status}) with an answer that is not what a pump sends: ${issueSummary(parsed.error, '(body)')}`, issues: [] };
+  }
+  const b = parsed.data;
+  return { status: res.status, reason: b.reason ?? res.status, message: b.message ?? b.error ?? res.status, issues: b.issues ?? [] };
 }
 
 export const PatientStatusSchema = z.object({

@@ -84,6 +84,20 @@ export const PumpForecastSchema = z.object({
   replaceByMs: int,
 });
 
+/**
+ * What a failed check found, one line per problem: the path of the bad field (or `whole` when the
+ * value itself is wrong) and zod's reason. Every place that refuses outside input says it this way.
+ */
+export function issueLines(error: z.ZodError, whole: string): string[] {
+  return error.issues.map((i) => `${i.path.length === 0 ? whole : i.path.join('.')}: ${i.message}`);
+}
+
+/** issueLines, at most `max` of them, joined, with how many more there were. */
+export function issueSummary(error: z.ZodError, whole: string, max = 3): string {
+  const lines = issueLines(error, whole);
+  return lines.slice(0, max).join('; ') + (lines.length > max ? ` (and ${lines.length - max} more)` : '');
+}
+
 export type PumpStatusParsed = z.infer<typeof PumpStatusSchema>;
 export type PumpForecast = ReturnType<Pump['forecast']>;
 

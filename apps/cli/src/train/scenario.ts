@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { DRUG_IDS, PUMP_MODELS, type DrugId, type PumpModelId } from '@thecal/pump-core';
 import { AMOUNT, CONCENTRATION, DAILY_AMOUNT, RATE, VOLUME, parseDuration, parseInstant, toCoreUnits, type Dimension } from '@thecal/sim';
-import { FaultSchema, type Fault } from '@thecal/virtual-pump';
+import { EXPECTED_ACTIONS, FaultSchema, type Fault } from '@thecal/virtual-pump';
 
 export const TRAINING_FORMAT = 'thecal-training/1';
 
@@ -38,7 +38,7 @@ const instant = z.string().transform((v, ctx) => {
   return r.value;
 });
 
-export const EXPECTED_ACTIONS = ['interrogation', 'refill', 'program-change', 'bridge-bolus', 'clinician-bolus', 'alarm-cleared', 'stop-therapy', 'resume-therapy'] as const;
+export { EXPECTED_ACTIONS };
 export type ExpectedAction = (typeof EXPECTED_ACTIONS)[number];
 
 export const TrainingSchema = z.strictObject({

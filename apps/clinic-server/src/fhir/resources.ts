@@ -275,15 +275,23 @@ export function sessionObservations(s: SessionRow, implantId: string | null): Re
   ];
 }
 
+/** The alarm's code and the time it lasted (no end while it lasts): the same in its Observation and its Flag. */
+function alarmCoding(a: Selectable<AlarmsTable>) {
+  return { system: ALARM_SYSTEM, code: a.code, display: `pump alarm ${a.code}` };
+}
+function alarmPeriod(a: Selectable<AlarmsTable>) {
+  return { start: iso(a.raised_at_ms), ...(a.resolved_at_ms === null ? {} : { end: iso(a.resolved_at_ms) }) };
+}
+
 /** Alarms as Observations (R4 has no device alert resource). */
 export function alarmObservation(a: Selectable<AlarmsTable>, implantId: string | null): Resource {
   return {
     resourceType: 'Observation',
     id: `alarm-${a.id}`,
     status: 'final',
-    code: { coding: [{ system: ALARM_SYSTEM, code: a.code, display: `pump alarm ${a.code}` }] },
+    code: { coding: [alarmCoding(a)] },
     subject: ref('Patient', a.patient_id),
-    effectivePeriod: { start: iso(a.raised_at_ms), ...(a.resolved_at_ms === null ? {} : { end: iso(a.resolved_at_ms) }) },
+    effectivePeriod: alarmPeriod(a),
     valueString: a.critical !== 0 ? 'critical' : 'non-critical',
     ...(implantId === null ? {} : { device: ref('Device', implantId) }),
   };
@@ -299,12 +307,9 @@ export function alarmFlag(a: Selectable<AlarmsTable>, implantId: string | null):
     id: `alarm-${a.id}`,
     status: a.resolved_at_ms === null ? 'active' : 'inactive',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'safety', display: 'Safety' }] }],
-    code: {
-      coding: [{ system: ALARM_SYSTEM, code: a.code, display: `pump alarm ${a.code}` }],
-      text: `${a.critical !== 0 ? 'critical' : 'non-critical'} pump alarm ${a.code} on pump ${a.pump_serial}`,
-    },
+    code: { coding: [alarmCoding(a)], text: `${a.critical !== 0 ? 'critical' : 'non-critical'} pump alarm ${a.code} on pump ${a.pump_serial}` },
     subject: ref('Patient', a.patient_id),
-    period: { start: iso(a.raised_at_ms), ...(a.resolved_at_ms === null ? {} : { end: iso(a.resolved_at_ms) }) },
+    period: alarmPeriod(a),
     ...(implantId === null ? {} : { author: ref('Device', implantId) }),
   };
 }

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { ALARM_CODES, ALARM_KINDS, type AlarmCode } from '@thecal/pump-core';
-import { RefusalBodySchema } from '@thecal/protocol';
+import { refusalOf } from '@thecal/protocol';
 import { useI18n, type MessageKey } from '../i18n/index.ts';
 import { pumpOffsetOf, pumpUtcOf, useApp } from '../state.ts';
 import { formatPumpDate, formatPumpTime } from '../format.ts';
@@ -55,9 +55,7 @@ export function AlarmsScreen(): ReactNode {
     if (app.link === null) return;
     try {
       const res = await app.link.clearAlarm(code);
-      const refusal = RefusalBodySchema.safeParse(res.body ?? {});
-      const why = refusal.success ? (refusal.data.message ?? refusal.data.error ?? res.status) : res.status;
-      setNote(res.status === 'ok' ? t('alarms.silenced') : t('dose.refused', { message: why }));
+      setNote(res.status === 'ok' ? t('alarms.silenced') : t('dose.refused', { message: refusalOf(res).message }));
     } catch (e) {
       setNote(t('common.error', { error: e instanceof Error ? e.message : String(e) }));
     }
